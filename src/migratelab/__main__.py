@@ -1,0 +1,5 @@
+"""Allow ``python -m migratelab``."""
+
+from migratelab.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,162 @@
+"""Per-node LRU lists and per-CPU LRU-add pagevecs (mm/swap.c).
+
+A page added to the LRU first waits in the adding CPU's pagevec with PG_lru
+clear and one extra reference. The pagevec is emptied onto the lists when the
+add fills it, when the page is large (compound pages drain at once), or when a
+drain runs. While ``lru_cache_disable()`` is in force (5.13+) every add goes
+straight to the lists. ``isolate_lru_page`` only succeeds for a page with
+PG_lru set, which is why a page still in a pagevec cannot be isolated.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from migratelab.kernel.folio import (
+    ANON,
+    PG_ACTIVE,
+    PG_ISOLATED,
+    PG_LRU,
+    PG_MLOCKED,
+    PG_UNEVICTABLE,
+    SHMEM,
+    Folio,
+)
+
+LRU_NAMES: Final = (
+    "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable",
+)
+
+
+def lru_of(folio: Folio) -> str:
+    """The list a folio belongs on, from its flags (folio_lru_list)."""
+    if folio.flags & (PG_UNEVICTABLE | PG_MLOCKED):
+        return "unevictable"
+    anon = folio.kind in (ANON, SHMEM)
+    active = bool(folio.flags & PG_ACTIVE)
+    return ("active_" if active else "inactive_") + ("anon" if anon else "file")
+
+
+class LruVec:
+    """The five LRU lists of one node. Insertion-ordered dicts give O(1) removal."""
+
+    __slots__ = ("lists", "nr_isolated")
+
+    def __init__(self) -> None:
+        self.lists: dict[str, dict[Folio, None]] = {name: {} for name in LRU_NAMES}
+        self.nr_isolated = 0
+
+    def add(self, folio: Folio) -> None:
+        """Put a folio on the head of its list and set PG_lru."""
+        self.lists[lru_of(folio)][folio] = None
+        folio.flags |= PG_LRU
+
+    def remove(self, folio: Folio) -> None:
+        """Take a folio off its list and clear PG_lru."""
+        del self.lists[lru_of(folio)][folio]
+        folio.flags &= ~PG_LRU
+
+    def counts(self) -> dict[str, int]:
+        """Pages (not folios) on each list."""
+        return {name: sum(f.nr_pages for f in lst) for name, lst in self.lists.items()}
+
+    def head(self, name: str, n: int) -> list[Folio]:
+        """The ``n`` most recently added folios of one list."""
+        lst = self.lists[name]
+        out: list[Folio] = []
+        for folio in reversed(lst):
+            out.append(folio)
+            if len(out) >= n:
+                break
+        return out
+
+
+class Cpu:
+    """One CPU: the node it sits on and its LRU-add pagevec."""
+
+    __slots__ = ("cpu", "node", "pagevec")
+
+    def __init__(self, cpu: int, node: int) -> None:
+        self.cpu = cpu
+        self.node = node
+        self.pagevec: list[Folio] = []
+
+
+class LruState:
+    """All LRU lists and pagevecs of the machine, and the lru_cache_disable count."""
+
+    def __init__(self, nr_nodes: int, cpus: list[Cpu], pagevec_size: int) -> None:
+        self.vecs = [LruVec() for _ in range(nr_nodes)]
+        self.cpus = cpus
+        self.pagevec_size = pagevec_size
+        self.disabled = 0
+
+    def lru_cache_add(self, folio: Folio, cpu: int) -> None:
+        """Add a folio to the LRU the way ``lru_cache_add``/``folio_add_lru`` does.
+
+        The pagevec takes a reference of its own; draining moves the folio to
+        its list and drops that reference.
+        """
+        if self.disabled or folio.is_large:
+            self.vecs[folio.node].add(folio)
+            # a large folio drains the whole pagevec with it
+            if folio.is_large and not self.disabled:
+                self.drain_cpu(cpu)
+            return
+        folio.refcount += 1
+        folio.pvec_cpu = cpu
+        pvec = self.cpus[cpu].pagevec
+        pvec.append(folio)
+        if len(pvec) >= self.pagevec_size:
+            self.drain_cpu(cpu)
+
+    def drain_cpu(self, cpu: int) -> int:
+        """``lru_add_drain`` on one CPU; returns how many folios moved."""
+        pvec = self.cpus[cpu].pagevec
+        moved = len(pvec)
+        for folio in pvec:
+            folio.pvec_cpu = -1
+            folio.refcount -= 1
+            self.vecs[folio.node].add(folio)
+        pvec.clear()
+        return moved
+
+    def drain_all(self) -> tuple[tuple[int, ...], int]:
+        """``lru_add_drain_all``: only CPUs with something queued do work."""
+        busy = tuple(c.cpu for c in self.cpus if c.pagevec)
+        moved = sum(self.drain_cpu(c) for c in busy)
+        return busy, moved
+
+    def isolate(self, folio: Folio) -> bool:
+        """``isolate_lru_page``: needs PG_lru; takes a reference."""
+        if not folio.flags & PG_LRU:
+            return False
+        self.vecs[folio.node].remove(folio)
+        folio.flags |= PG_ISOLATED
+        folio.refcount += 1
+        self.vecs[folio.node].nr_isolated += folio.nr_pages
+        return True
+
+    def unisolate(self, folio: Folio, node: int) -> None:
+        """Drop the isolation bookkeeping taken on ``node``."""
+        folio.flags &= ~PG_ISOLATED
+        folio.refcount -= 1
+        self.vecs[node].nr_isolated -= folio.nr_pages
+
+    def putback(self, folio: Folio, cpu: int, via_pagevec: bool, src_node: int) -> None:
+        """``putback_lru_page``: end the isolation and re-add the folio to the LRU."""
+        self.unisolate(folio, src_node)
+        if via_pagevec:
+            self.lru_cache_add(folio, cpu)
+        else:
+            self.vecs[folio.node].add(folio)
+
+    def remove_everywhere(self, folio: Folio) -> None:
+        """Forget a folio that is being freed (off the list or out of its pagevec)."""
+        if folio.flags & PG_LRU:
+            self.vecs[folio.node].remove(folio)
+        if folio.pvec_cpu >= 0:
+            pvec = self.cpus[folio.pvec_cpu].pagevec
+            pvec.remove(folio)
+            folio.pvec_cpu = -1
+            folio.refcount -= 1

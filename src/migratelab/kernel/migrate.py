@@ -1,0 +1,533 @@
+"""``migrate_pages()`` and what it calls (mm/migrate.c, mm/huge_memory.c).
+
+Two engines, chosen by ``profile.migrate_engine``:
+
+* ``loop`` (v4.14 .. v6.2): up to 10 passes over the list; from the fourth pass
+  on ("force") the engine may sleep on a page lock and wait for writeback.
+  -EAGAIN keeps a folio for the next pass, -ENOMEM stops the call (after trying
+  to split a THP, from 4.17), other errors fail the folio for good.
+* ``batched`` (v6.3+): hugetlb folios first (10 passes), then chunks of at most
+  512 base pages: three MIGRATE_ASYNC passes over the whole chunk, then seven
+  MIGRATE_SYNC passes for each folio that is still left, one at a time. Pieces
+  of THPs split for lack of memory get one async pass at the end.
+
+The function returns the number of folios that were not migrated (weighted as
+the profile says), or a negative errno; folios it could not migrate stay in the
+list for the caller to put back (``putback_movable_pages``).
+
+A page's frames change in place: the folio object is kept and its node and
+frame are updated (see :mod:`migratelab.kernel.folio`). "Someone else" holding a
+page lock or writeback (the ``lock_page``/``writeback`` ops) is modelled as
+finishing as soon as a forced or synchronous attempt waits for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from migratelab.kernel import errno as E
+from migratelab.kernel.events import (
+    AllocTarget,
+    Event,
+    FolioFailed,
+    FolioMigrated,
+    MigrateEnd,
+    MigratePass,
+    MigrateStart,
+    ThpSplit,
+)
+from migratelab.kernel.folio import (
+    ANON,
+    HPAGE_NR,
+    PG_ISOLATED,
+    PG_LOCKED,
+    PG_PARTIALLY_MAPPED,
+    PG_WRITEBACK,
+    Folio,
+)
+from migratelab.kernel.mm import PAGE_SHIFT
+from migratelab.kernel.physmem import FRAME_ANON
+
+if TYPE_CHECKING:
+    from migratelab.kernel.machine import Kernel
+
+NR_PASSES = 10
+NR_ASYNC_PASSES = 3
+NR_SYNC_PASSES = NR_PASSES - NR_ASYNC_PASSES
+NR_MAX_BATCHED = HPAGE_NR
+
+#: Called with (folio) -> the node to allocate on, or None (v4.14 new_page_node
+#: can find no entry for the page).
+TargetFn = Callable[[Folio], "int | None"]
+#: v4.14 only: (folio, rc, node) after each attempt that got a target page.
+ResultFn = Callable[[Folio, int, int], None]
+
+
+@dataclass(slots=True)
+class MigrateCall:
+    """Everything one ``migrate_pages()`` call needs and counts."""
+
+    target: TargetFn
+    cpu: int
+    node: int
+    detail: bool
+    on_result: ResultFn | None = None
+    succeeded: int = 0
+    failed_pages: int = 0
+    thp_succeeded: int = 0
+    thp_failed: int = 0
+    thp_split: int = 0
+    nr_failed: int = 0
+    split_thps: int = 0
+    events: list[Event] = field(default_factory=list)
+
+
+def _emit(call: MigrateCall, event: Event) -> None:
+    call.events.append(event)
+
+
+def _flush(call: MigrateCall) -> Generator[Event, None, None]:
+    """Hand queued events to the watcher as soon as the step that made them ends."""
+    events = call.events[:]
+    call.events.clear()
+    yield from events
+
+
+def _weight(k: Kernel, folio: Folio) -> int:
+    """How a failed folio counts in the return value."""
+    if folio.is_thp and k.profile.thp_failure_weight == "base_pages":
+        return folio.nr_pages
+    return 1
+
+
+def _stat_pages(k: Kernel, folio: Folio) -> int:
+    """How a folio counts in pgmigrate_success / pgmigrate_fail."""
+    return folio.nr_pages if k.profile.pgmigrate_unit == "base_pages" else 1
+
+
+# -- one folio ------------------------------------------------------------------
+
+def _alloc_target(k: Kernel, folio: Folio, node: int) -> int | None:
+    """The allocation callback: a frame of the folio's size on exactly ``node``."""
+    if not k.node_has_memory(node):
+        return None
+    mem = k.mem(node)
+    if folio.is_hugetlb:
+        pfn = mem.take_pool_page()
+        if pfn is None and k.profile.hugetlb_empty_pool == "buddy_fallback":
+            from migratelab.kernel.physmem import BLOCK_HUGETLB
+
+            pfn = mem.alloc_block(BLOCK_HUGETLB)
+            if pfn is not None:
+                mem.add_surplus_page(pfn)
+                k.vmstat["htlb_buddy_alloc_success"] += 1
+                return -pfn - 1  # marks "from the buddy allocator"
+        return pfn
+    if folio.order:
+        from migratelab.kernel.physmem import BLOCK_THP
+
+        return mem.alloc_block(BLOCK_THP)
+    return mem.alloc_frame(FRAME_ANON)
+
+
+def _free_target(k: Kernel, folio: Folio, node: int, pfn: int) -> None:
+    mem = k.mem(node)
+    if folio.is_hugetlb:
+        if pfn < 0:
+            mem.drop_from_pool(-pfn - 1)
+        else:
+            mem.return_pool_page(pfn)
+    elif folio.order:
+        mem.free_block(pfn)
+    else:
+        mem.free_frame(pfn)
+
+
+def _free_source(k: Kernel, folio: Folio, new_from_buddy: bool) -> None:
+    mem = k.mem(folio.node)
+    if folio.is_hugetlb:
+        if new_from_buddy:
+            # the pool accounting moved to the target node with the page
+            mem.drop_from_pool(folio.pfn)
+        else:
+            mem.return_pool_page(folio.pfn)
+    elif folio.order:
+        mem.free_block(folio.pfn)
+    else:
+        mem.free_frame(folio.pfn)
+
+
+def _freed_under_us(k: Kernel, call: MigrateCall, folio: Folio) -> None:
+    """Only the isolation reference is left: the folio was freed; count a success."""
+    k.lru.unisolate(folio, folio.node)
+    k.free_folio(folio)
+    call.succeeded += _stat_pages(k, folio)
+
+
+def unmap_and_move(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
+                   sync: bool) -> int:
+    """Migrate one folio; 0 on success or a negative errno.
+
+    ``sync`` is MIGRATE_SYNC (may sleep on the lock when ``force``); the batched
+    engine's async phase passes ``sync=False``.
+    """
+    batched = k.profile.migrate_engine == "batched"
+    if batched and folio.refcount == 1:
+        _freed_under_us(k, call, folio)
+        return 0
+    node = call.target(folio)
+    if node is None:
+        return -E.ENOMEM
+    pfn = _alloc_target(k, folio, node)
+    if call.detail:
+        _emit(call, AllocTarget(node=node, order=folio.order, ok=pfn is not None,
+                                pfn=(-pfn - 1 if pfn is not None and pfn < 0 else pfn or -1),
+                                why="" if pfn is not None else _why_no_target(k, folio, node)))
+    if pfn is None:
+        return -E.ENOMEM
+    rc = _try_move(k, call, folio, node, pfn, force, sync)
+    if call.on_result is not None:
+        call.on_result(folio, rc, node)
+    return rc
+
+
+def _why_no_target(k: Kernel, folio: Folio, node: int) -> str:
+    if not k.node_has_memory(node):
+        return "node has no memory"
+    if folio.is_hugetlb:
+        return "no free huge page in the pool and no free 2 MiB block"
+    if folio.order:
+        return "no free 2 MiB block on the target node"
+    return "target node is out of memory"
+
+
+def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
+              force: bool, sync: bool) -> int:
+    if not k.profile.migrate_engine == "batched" and folio.refcount == 1:
+        _free_target(k, folio, node, pfn)
+        _freed_under_us(k, call, folio)
+        return 0
+    rc = 0
+    why = ""
+    if folio.flags & PG_LOCKED:
+        if sync and force:
+            folio.flags &= ~PG_LOCKED  # slept on the lock until its holder let go
+        else:
+            rc, why = -E.EAGAIN, "page locked by someone else (trylock failed)"
+    if not rc and folio.flags & PG_WRITEBACK:
+        if not sync:
+            rc, why = -E.EBUSY, "under writeback (async mode does not wait)"
+        elif force:
+            folio.flags &= ~PG_WRITEBACK  # waited for the write to finish
+        else:
+            rc, why = -E.EAGAIN, "under writeback (not yet forcing)"
+    if not rc and folio.pins:
+        rc, why = -E.EAGAIN, f"{folio.pins} extra reference(s): expected refcount not met"
+    if rc:
+        _free_target(k, folio, node, pfn)
+        if call.detail:
+            _emit(call, FolioFailed(pfn=folio.pfn, errno=E.errno_name(-rc),
+                                    retry=rc == -E.EAGAIN, why=why))
+        return rc
+    src = folio.node
+    old_pfn = folio.pfn
+    from_buddy = pfn < 0
+    if from_buddy:
+        pfn = -pfn - 1
+    _free_source(k, folio, from_buddy)
+    folio.node = node
+    folio.pfn = pfn
+    k.lru.unisolate(folio, src)
+    if not folio.is_hugetlb:
+        k.lru.lru_cache_add(folio, call.cpu) if (
+            k.profile.putback_via_pagevec and not k.lru.disabled
+        ) else k.lru.vecs[node].add(folio)
+    call.succeeded += _stat_pages(k, folio)
+    if folio.is_thp:
+        call.thp_succeeded += 1
+    if call.detail:
+        _emit(call, FolioMigrated(old_pfn=old_pfn, new_pfn=pfn, src=src, dst=node,
+                                  nr_pages=folio.nr_pages, folio=folio.label()))
+    return 0
+
+
+# -- THP split -----------------------------------------------------------------
+
+def split_huge_page(k: Kernel, folio: Folio) -> list[Folio] | None:
+    """Split an isolated THP into 512 isolated base folios; None if it is pinned."""
+    if folio.pins or folio.flags & PG_LOCKED:
+        return None
+    mem = k.mem(folio.node)
+    mem.split_block(folio.pfn, FRAME_ANON)
+    pieces: list[Folio] = []
+    keep = folio.flags & ~(PG_PARTIALLY_MAPPED)
+    for i in range(HPAGE_NR):
+        piece = k._new_folio(ANON, 0, folio.node, folio.pfn + i)
+        piece.flags = keep | PG_ISOLATED
+        piece.refcount = 1  # the isolation reference each piece inherits
+        pieces.append(piece)
+    vpn_base = None
+    for proc in k.processes.values():
+        if proc.mm is None:
+            continue
+        for vma in proc.mm.vmas:
+            base = vma.start >> PAGE_SHIFT
+            for idx, entry in enumerate(vma.pt):
+                if entry is folio:
+                    vpn = base + idx
+                    if vpn_base is None:
+                        vpn_base = vpn - vpn % HPAGE_NR
+                    piece = pieces[vpn % HPAGE_NR]
+                    vma.pt[idx] = piece
+                    piece.mapcount += 1
+                    piece.refcount += 1
+    vec = k.lru.vecs[folio.node]
+    vec.nr_isolated += 0  # 512 pieces x 1 page == one THP x 512 pages
+    k.folios.discard(folio)
+    folio.refcount = 0
+    k.vmstat["thp_split_page"] += 1
+    return pieces
+
+
+# -- the loop engine (v4.14 .. v6.2) ---------------------------------------------
+
+def _loop_passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
+                 count_failures: bool, side: list[Folio] | None
+                 ) -> Generator[Event, None, int]:
+    """Up to 10 passes over ``work``; returns 0 or a negative errno.
+
+    Folios that fail for good are moved to the end of ``work`` is not kernel
+    behaviour; they are collected in ``call`` and stay in ``work`` for putback.
+    """
+    prof = k.profile
+    failed_for_good: list[Folio] = []
+    retry = 0
+    for pass_no in range(NR_PASSES):
+        retry = 0
+        if work:
+            _emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+        i = 0
+        while i < len(work):
+            folio = work[i]
+            rc = unmap_and_move(k, call, folio, force=pass_no > 2, sync=True)
+            if call.events:
+                yield from _flush(call)
+            if rc == 0:
+                work.pop(i)
+                continue
+            if rc == -E.EAGAIN:
+                retry += 1
+                i += 1
+                continue
+            if rc == -E.ENOMEM and folio.is_thp and prof.thp_on_enomem != "abort":
+                pieces = split_huge_page(k, folio)
+                if pieces is None:
+                    _record_failure(k, call, folio, count_failures)
+                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
+                                         why="split failed: the THP has extra references"))
+                    return -prof.thp_split_failure_errno
+                _count_split(k, call, folio)
+                if side is not None:
+                    side.extend(pieces)
+                    work.pop(i)
+                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces), where="side list",
+                                         why="no THP could be allocated on the target"))
+                else:
+                    work[i:i + 1] = [pieces[0]]
+                    work.extend(pieces[1:])
+                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
+                                         where="same list (head retried now, tails at the end)",
+                                         why="no THP could be allocated on the target"))
+                continue
+            if rc == -E.ENOMEM:
+                _record_failure(k, call, folio, count_failures)
+                return -E.ENOMEM
+            failed_for_good.append(work.pop(i))
+            _record_failure(k, call, folio, count_failures)
+        if not retry:
+            break
+    for folio in work:
+        _record_failure(k, call, folio, count_failures)
+    work.extend(failed_for_good)
+    return 0
+
+
+def _record_failure(k: Kernel, call: MigrateCall, folio: Folio, count: bool) -> None:
+    call.failed_pages += _stat_pages(k, folio)
+    if folio.is_thp:
+        call.thp_failed += 1
+    if count:
+        call.nr_failed += _weight(k, folio)
+
+
+def _count_split(k: Kernel, call: MigrateCall, folio: Folio) -> None:
+    call.thp_split += 1
+    call.thp_failed += 1
+    call.split_thps += 1
+
+
+def _migrate_loop(k: Kernel, call: MigrateCall, folios: list[Folio]
+                  ) -> Generator[Event, None, int]:
+    prof = k.profile
+    side: list[Folio] | None = [] if prof.thp_on_enomem == "split_side_list" else None
+    rc = yield from _loop_passes(k, call, folios, "sync", True, side)
+    if rc == 0 and side:
+        rc = yield from _loop_passes(k, call, side, "split pieces", False, None)
+        folios.extend(side)
+    elif side:
+        folios.extend(side)
+    if rc < 0:
+        return rc
+    return _final_count(k, call, folios)
+
+
+def _final_count(k: Kernel, call: MigrateCall, leftovers: list[Folio]) -> int:
+    """The return value: failures (+1 per split THP from 5.17), 0 if nothing is left."""
+    prof = k.profile
+    if prof.thp_on_enomem in ("split_side_list", "split_async_once"):
+        if not leftovers and prof.zero_if_all_split_moved:
+            return 0
+        return call.nr_failed + call.split_thps
+    return call.nr_failed
+
+
+# -- the batched engine (v6.3+) --------------------------------------------------
+
+def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: int,
+           phase: str, split_out: list[Folio] | None, give_up: list[Folio]
+           ) -> Generator[Event, None, int]:
+    """migrate_pages_batch(): up to ``passes`` passes; -EBUSY/-EAGAIN leftovers go to
+    ``give_up``. Returns 0 or -ENOMEM."""
+    for pass_no in range(passes):
+        if not work:
+            break
+        _emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+        retry: list[Folio] = []
+        for idx, folio in enumerate(work):
+            rc = unmap_and_move(k, call, folio, force=True, sync=sync)
+            if call.events:
+                yield from _flush(call)
+            if rc == 0:
+                continue
+            if rc == -E.EAGAIN:
+                retry.append(folio)
+            elif rc == -E.ENOMEM:
+                if folio.is_thp and split_out is not None:
+                    pieces = split_huge_page(k, folio)
+                    if pieces is not None:
+                        _count_split(k, call, folio)
+                        call.nr_failed += 1
+                        split_out.extend(pieces)
+                        _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
+                                             where="split_folios (one async pass later)",
+                                             why="no THP could be allocated on the target"))
+                        continue
+                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
+                                         why="split failed: the THP has extra references"))
+                work[:] = [folio, *work[idx + 1:], *retry]
+                return -E.ENOMEM
+            else:
+                give_up.append(folio)
+        work[:] = retry
+    give_up.extend(work)
+    work.clear()
+    return 0
+
+
+def _migrate_batched(k: Kernel, call: MigrateCall, folios: list[Folio]
+                     ) -> Generator[Event, None, int]:
+    prof = k.profile
+    hugetlb = [f for f in folios if f.is_hugetlb]
+    others = [f for f in folios if not f.is_hugetlb]
+    leftovers: list[Folio] = []
+    split_folios: list[Folio] = []
+    rc = 0
+    if hugetlb:
+        rc = yield from _loop_passes(k, call, hugetlb, "hugetlb", True, None)
+        leftovers.extend(hugetlb)
+        if rc < 0:
+            folios[:] = leftovers + others
+            return rc
+    if prof.presplit_partially_mapped:
+        kept: list[Folio] = []
+        for folio in others:
+            if folio.is_thp and folio.flags & PG_PARTIALLY_MAPPED:
+                pieces = split_huge_page(k, folio)
+                if pieces is not None:
+                    _count_split(k, call, folio)
+                    call.nr_failed += 1
+                    split_folios.extend(pieces)
+                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
+                                         where="split_folios (one async pass later)",
+                                         why="partially mapped: on the deferred split list"))
+                    continue
+            kept.append(folio)
+        others = kept
+    pos = 0
+    while pos < len(others):
+        chunk: list[Folio] = []
+        pages = 0
+        while pos < len(others) and (not chunk or pages + others[pos].nr_pages <= NR_MAX_BATCHED):
+            chunk.append(others[pos])
+            pages += others[pos].nr_pages
+            pos += 1
+        phase_b: list[Folio] = []
+        rc = yield from _batch(k, call, chunk, False, NR_ASYNC_PASSES, "async", split_folios, phase_b)
+        if rc < 0:
+            leftovers.extend(chunk + phase_b + others[pos:])
+            break
+        for folio in phase_b:
+            single = [folio]
+            failed: list[Folio] = []
+            rc = yield from _batch(k, call, single, True, NR_SYNC_PASSES, "sync", split_folios, failed)
+            if rc < 0:
+                leftovers.extend(single)
+                break
+            for bad in failed:
+                _record_failure(k, call, bad, True)
+            leftovers.extend(failed)
+        if rc < 0:
+            leftovers.extend(others[pos:])
+            break
+    if split_folios and rc == 0:
+        failed_pieces: list[Folio] = []
+        rc = yield from _batch(k, call, split_folios, False, 1, "split pieces", None, failed_pieces)
+        for bad in failed_pieces:
+            _record_failure(k, call, bad, False)
+        leftovers.extend(failed_pieces + split_folios)
+    else:
+        leftovers.extend(split_folios)
+    folios[:] = leftovers
+    if rc < 0:
+        return rc
+    return _final_count(k, call, leftovers)
+
+
+# -- entry point -------------------------------------------------------------------
+
+def migrate_pages(k: Kernel, folios: list[Folio], call: MigrateCall
+                  ) -> Generator[Event, None, int]:
+    """Migrate every folio on ``folios``; see the module docstring for the rules."""
+    yield MigrateStart(node=call.node, folios=len(folios), mode="MIGRATE_SYNC",
+                       reason="MR_SYSCALL")
+    if k.profile.migrate_engine == "batched":
+        rc = yield from _migrate_batched(k, call, folios)
+    else:
+        rc = yield from _migrate_loop(k, call, folios)
+    yield from _flush(call)
+    prof = k.profile
+    k.vmstat["pgmigrate_success"] += call.succeeded
+    k.vmstat["pgmigrate_fail"] += call.failed_pages
+    if prof.thp_vmstat:
+        k.vmstat["thp_migration_success"] += call.thp_succeeded
+        k.vmstat["thp_migration_fail"] += call.thp_failed
+        k.vmstat["thp_migration_split"] += call.thp_split
+    yield MigrateEnd(succeeded=call.succeeded, failed=call.failed_pages,
+                     thp_succeeded=call.thp_succeeded, thp_failed=call.thp_failed,
+                     thp_split=call.thp_split, ret=rc)
+    return rc
+
+
+__all__ = ["MigrateCall", "migrate_pages", "split_huge_page", "unmap_and_move", "ANON"]
