@@ -159,9 +159,18 @@ def _free_source(k: Kernel, folio: Folio, new_from_buddy: bool) -> None:
         mem.free_frame(folio.pfn)
 
 
+def _end_isolation(k: Kernel, folio: Folio, src: int) -> None:
+    """Drop the isolation reference (hugetlb folios are not counted in NR_ISOLATED)."""
+    if folio.is_hugetlb:
+        folio.flags &= ~PG_ISOLATED
+        folio.refcount -= 1
+    else:
+        k.lru.unisolate(folio, src)
+
+
 def _freed_under_us(k: Kernel, call: MigrateCall, folio: Folio) -> None:
     """Only the isolation reference is left: the folio was freed; count a success."""
-    k.lru.unisolate(folio, folio.node)
+    _end_isolation(k, folio, folio.node)
     k.free_folio(folio)
     call.succeeded += _stat_pages(k, folio)
 
@@ -239,7 +248,7 @@ def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
     _free_source(k, folio, from_buddy)
     folio.node = node
     folio.pfn = pfn
-    k.lru.unisolate(folio, src)
+    _end_isolation(k, folio, src)
     if not folio.is_hugetlb:
         k.lru.lru_cache_add(folio, call.cpu) if (
             k.profile.putback_via_pagevec and not k.lru.disabled

@@ -1,0 +1,74 @@
+"""Read scenario files and turn every decoding problem into one clear line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import msgspec
+
+from migratelab.scenario.ops import Scenario
+
+MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+
+
+class InputError(Exception):
+    """A file that cannot be used: the message is the whole one-line report."""
+
+
+_PATH = re.compile(r" - at `(\$[^`]*)`$")
+
+
+def split_msgspec_error(text: str) -> tuple[str, str]:
+    """("$.ops[3].pages", "expected ...") from a msgspec error message."""
+    m = _PATH.search(text)
+    path = m.group(1) if m else "$"
+    message = text[: m.start()] if m else text
+    if message[:1].isupper():
+        message = message[0].lower() + message[1:]
+    return path, message.replace("`", "")
+
+
+def json_line_of(raw: bytes, path: str) -> int | None:
+    """Best-effort line of a JSON path like ``$.ops[3].pages`` in the raw text."""
+    text = raw.decode("utf-8", "replace")
+    pos = 0
+    for part in re.findall(r"\.([A-Za-z_][\w-]*)|\[(\d+)\]", path):
+        key, idx = part
+        if key:
+            found = text.find(f'"{key}"', pos)
+            if found < 0:
+                return None
+            pos = found
+        else:
+            # the n-th op object after the current position
+            want = int(idx)
+            count = -1
+            for m in re.finditer(r'\{\s*"op"', text[pos:]):
+                count += 1
+                if count == want:
+                    pos += m.start()
+                    break
+            else:
+                return None
+    return text.count("\n", 0, pos) + 1
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Decode and validate a scenario file; raises :class:`InputError`."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise InputError(f"{p}: file is larger than {MAX_SCENARIO_BYTES} bytes")
+    try:
+        return msgspec.json.decode(raw, type=Scenario)
+    except msgspec.ValidationError as exc:
+        where, message = split_msgspec_error(str(exc))
+        line = json_line_of(raw, where)
+        loc = f"{p}:{line}" if line else str(p)
+        raise InputError(f"{loc}: {where}: {message}") from None
+    except msgspec.DecodeError as exc:
+        raise InputError(f"{p}: not valid JSON: {exc}") from None
