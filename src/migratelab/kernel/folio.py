@@ -51,12 +51,11 @@ class Folio:
     """
 
     __slots__ = (
-        "fid", "kind", "order", "node", "pfn", "flags", "refcount", "mapcount",
-        "pins", "pvec_cpu", "mapping", "index", "submaps",
+        "kind", "order", "node", "pfn", "flags", "refcount", "mapcount",
+        "pins", "pvec_cpu", "mapping", "index", "submaps", "lru_prev", "lru_next", "lru_on",
     )
 
-    def __init__(self, fid: int, kind: str, order: int, node: int, pfn: int) -> None:
-        self.fid = fid
+    def __init__(self, kind: str, order: int, node: int, pfn: int) -> None:
         self.kind = kind
         self.order = order
         self.node = node
@@ -73,6 +72,10 @@ class Folio:
         self.index = 0
         #: Large folios only: for each subpage, how many processes map it.
         self.submaps: bytearray | None = None
+        # list_head: neighbours on the LRU list the folio is on (``lru_on``)
+        self.lru_prev: Folio | None = None
+        self.lru_next: Folio | None = None
+        self.lru_on: object | None = None
 
     @property
     def nr_pages(self) -> int:

@@ -34,9 +34,10 @@ class InvariantError(AssertionError):
 def violations(k: Kernel) -> list[str]:
     """Every broken invariant, as readable sentences (empty when all hold)."""
     out: list[str] = []
-    _frames(k, out)
-    _mappings(k, out)
-    _lru(k, out)
+    live = k.folios
+    _frames(k, live, out)
+    _mappings(k, live, out)
+    _lru(k, live, out)
     return out
 
 
@@ -60,10 +61,10 @@ def checked(k: Kernel, gen: Generator[Event, None, R]) -> Generator[Event, None,
         yield event
 
 
-def _frames(k: Kernel, out: list[str]) -> None:
+def _frames(k: Kernel, live: set[Folio], out: list[str]) -> None:
     used: Counter[int] = Counter()
     pfns: dict[int, Folio] = {}
-    for folio in k.folios:
+    for folio in live:
         used[folio.node] += folio.nr_pages
         other = pfns.get(folio.pfn)
         if other is not None:
@@ -100,7 +101,7 @@ def _frames(k: Kernel, out: list[str]) -> None:
                        f"size {mem.total_pages}")
 
 
-def _mappings(k: Kernel, out: list[str]) -> None:
+def _mappings(k: Kernel, live: set[Folio], out: list[str]) -> None:
     mappers: dict[Folio, set[int]] = defaultdict(set)
     submaps: dict[Folio, Counter[int]] = defaultdict(Counter)
     for proc in k.processes.values():
@@ -112,13 +113,13 @@ def _mappings(k: Kernel, out: list[str]) -> None:
             for idx, entry in enumerate(vma.pt):
                 if not isinstance(entry, Folio):
                     continue
-                if entry not in k.folios:
+                if entry.refcount <= 0:
                     out.append(f"pid {proc.pid} maps freed {entry!r}")
                 mappers[entry].add(proc.pid)
                 if entry.submaps is not None:
                     submaps[entry][(base + idx) % HPAGE_NR] += 1
                 seen.add(entry)
-    for folio in k.folios:
+    for folio in live:
         n = len(mappers.get(folio, ()))
         if n != folio.mapcount:
             out.append(f"{folio!r}: mapcount {folio.mapcount}, page tables say {n}")
@@ -146,7 +147,7 @@ def _in_cache(folio: Folio) -> bool:
     return isinstance(cache, dict) and cache.get(folio.index) is folio
 
 
-def _lru(k: Kernel, out: list[str]) -> None:
+def _lru(k: Kernel, live: set[Folio], out: list[str]) -> None:
     on_lists: dict[Folio, tuple[int, str]] = {}
     isolated_pages: Counter[int] = Counter()
     for nid, vec in enumerate(k.lru.vecs):
@@ -161,7 +162,7 @@ def _lru(k: Kernel, out: list[str]) -> None:
             in_pvec.add(folio)
             if folio.pvec_cpu != cpu.cpu:
                 out.append(f"{folio!r} in CPU {cpu.cpu}'s pagevec says cpu {folio.pvec_cpu}")
-    for folio in k.folios:
+    for folio in live:
         where = on_lists.get(folio)
         if folio.flags & PG_LRU:
             if where is None:
@@ -181,7 +182,7 @@ def _lru(k: Kernel, out: list[str]) -> None:
                 and folio.pvec_cpu < 0):
             out.append(f"{folio!r} is on no LRU list, in no pagevec and not isolated")
     for folio in on_lists:
-        if folio not in k.folios:
+        if folio.refcount <= 0:
             out.append(f"freed {folio!r} is still on an LRU list")
     for nid, vec in enumerate(k.lru.vecs):
         if vec.nr_isolated != isolated_pages[nid]:

@@ -97,8 +97,12 @@ class Kernel:
         ]
         self.lru = LruState(spec.nodes, self.cpus, self.profile.pagevec_size)
         self.vmstat: Counter[str] = Counter()
-        self.folios: set[Folio] = set()
-        self._next_fid = 1
+        #: THPs and hugetlb folios that are alive (small, for deferred-split checks).
+        self.large_folios: set[Folio] = set()
+        #: Page caches of files and shmem objects (registered by mmap).
+        self.backings: list[object] = []
+        #: Lists of isolated folios in flight (a run's pagelist, split side lists).
+        self.migration_lists: list[list[Folio]] = []
         self.pending = Pending()
         #: Folios locked or under writeback "by someone else" until the next syscall ends.
         self.pending_locks: list[Folio] = []
@@ -143,12 +147,12 @@ class Kernel:
         """node_state(nid, N_MEMORY)."""
         return 0 <= nid < len(self.nodes) and self.nodes[nid].mem is not None
 
-    def _new_folio(self, kind: str, order: int, node: int, pfn: int) -> Folio:
-        folio = Folio(self._next_fid, kind, order, node, pfn)
-        self._next_fid += 1
-        if order and kind != HUGETLB:
-            folio.submaps = bytearray(HPAGE_NR)
-        self.folios.add(folio)
+    def new_folio(self, kind: str, order: int, node: int, pfn: int) -> Folio:
+        folio = Folio(kind, order, node, pfn)
+        if order:
+            if kind != HUGETLB:
+                folio.submaps = bytearray(HPAGE_NR)
+            self.large_folios.add(folio)
         return folio
 
     def alloc_base(self, kind: str, candidates: list[int]) -> Folio | None:
@@ -158,7 +162,7 @@ class Kernel:
                 continue
             pfn = self.mem(nid).alloc_frame(FRAME_ANON if kind != "file" else FRAME_FILE)
             if pfn is not None:
-                return self._new_folio(kind, 0, nid, pfn)
+                return self.new_folio(kind, 0, nid, pfn)
         return None
 
     def alloc_thp(self, kind: str, nid: int) -> Folio | None:
@@ -168,7 +172,7 @@ class Kernel:
         pfn = self.mem(nid).alloc_block(BLOCK_THP)
         if pfn is None:
             return None
-        return self._new_folio(kind, 9, nid, pfn)
+        return self.new_folio(kind, 9, nid, pfn)
 
     def alloc_hugetlb(self, nid: int, fallback: bool) -> tuple[Folio | None, bool]:
         """A hugetlb folio from the node's pool; with ``fallback``, from its buddy
@@ -185,7 +189,7 @@ class Kernel:
                 from_buddy = True
         if pfn is None:
             return None, False
-        return self._new_folio(HUGETLB, 9, nid, pfn), from_buddy
+        return self.new_folio(HUGETLB, 9, nid, pfn), from_buddy
 
     def free_folio(self, folio: Folio) -> None:
         """Give a folio's frames back (its refcount reached zero)."""
@@ -197,7 +201,7 @@ class Kernel:
             mem.free_block(folio.pfn)
         else:
             mem.free_frame(folio.pfn)
-        self.folios.discard(folio)
+        self.large_folios.discard(folio)
         folio.refcount = 0
 
     def put_folio(self, folio: Folio) -> None:
@@ -223,6 +227,29 @@ class Kernel:
                 "hugetlb_total": mem.pool_total,
             }
         return out
+
+    @property
+    def folios(self) -> set[Folio]:
+        """Every live folio, found by walking page tables, page caches, LRU lists,
+        pagevecs and in-flight migration lists. Not kept as a set so that a 1 GiB
+        process costs no extra memory; meant for checks and displays."""
+        seen: set[Folio] = set()
+        for proc in self.processes.values():
+            if proc.mm is None:
+                continue
+            for vma in proc.mm.vmas:
+                seen.update(e for e in vma.pt if isinstance(e, Folio))
+        for backing in self.backings:
+            seen.update(getattr(backing, "cache", {}).values())
+        for vec in self.lru.vecs:
+            for lst in vec.lists.values():
+                seen.update(lst)
+        for cpu in self.cpus:
+            seen.update(cpu.pagevec)
+        for lst in self.migration_lists:
+            seen.update(lst)
+        seen.update(self.large_folios)
+        return {f for f in seen if f.refcount > 0}
 
     def pages_on_node(self, nid: int) -> int:
         """Pages of live folios (hugetlb pool pages in use included) on a node."""

@@ -41,6 +41,7 @@ from migratelab.kernel.events import (
 from migratelab.kernel.folio import (
     ANON,
     HPAGE_NR,
+    HUGETLB,
     PG_ISOLATED,
     PG_LOCKED,
     PG_PARTIALLY_MAPPED,
@@ -74,6 +75,8 @@ class MigrateCall:
     node: int
     detail: bool
     on_result: ResultFn | None = None
+    #: The target node when every folio goes to the same one (v4.17+ runs).
+    fixed_node: int | None = None
     succeeded: int = 0
     failed_pages: int = 0
     thp_succeeded: int = 0
@@ -111,10 +114,14 @@ def _stat_pages(k: Kernel, folio: Folio) -> int:
 
 def _alloc_target(k: Kernel, folio: Folio, node: int) -> int | None:
     """The allocation callback: a frame of the folio's size on exactly ``node``."""
-    if not k.node_has_memory(node):
+    if not 0 <= node < len(k.nodes):
         return None
-    mem = k.mem(node)
-    if folio.is_hugetlb:
+    mem = k.nodes[node].mem
+    if mem is None:
+        return None
+    if not folio.order:
+        return mem.alloc_frame(FRAME_ANON)
+    if folio.kind is HUGETLB:
         pfn = mem.take_pool_page()
         if pfn is None and k.profile.hugetlb_empty_pool == "buddy_fallback":
             from migratelab.kernel.physmem import BLOCK_HUGETLB
@@ -147,21 +154,21 @@ def _free_target(k: Kernel, folio: Folio, node: int, pfn: int) -> None:
 
 def _free_source(k: Kernel, folio: Folio, new_from_buddy: bool) -> None:
     mem = k.mem(folio.node)
-    if folio.is_hugetlb:
+    if not folio.order:
+        mem.free_frame(folio.pfn)
+    elif folio.kind is HUGETLB:
         if new_from_buddy:
             # the pool accounting moved to the target node with the page
             mem.drop_from_pool(folio.pfn)
         else:
             mem.return_pool_page(folio.pfn)
-    elif folio.order:
-        mem.free_block(folio.pfn)
     else:
-        mem.free_frame(folio.pfn)
+        mem.free_block(folio.pfn)
 
 
 def _end_isolation(k: Kernel, folio: Folio, src: int) -> None:
     """Drop the isolation reference (hugetlb folios are not counted in NR_ISOLATED)."""
-    if folio.is_hugetlb:
+    if folio.kind is HUGETLB:
         folio.flags &= ~PG_ISOLATED
         folio.refcount -= 1
     else:
@@ -182,11 +189,10 @@ def unmap_and_move(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
     ``sync`` is MIGRATE_SYNC (may sleep on the lock when ``force``); the batched
     engine's async phase passes ``sync=False``.
     """
-    batched = k.profile.migrate_engine == "batched"
-    if batched and folio.refcount == 1:
+    if folio.refcount == 1 and k.profile.migrate_engine == "batched":
         _freed_under_us(k, call, folio)
         return 0
-    node = call.target(folio)
+    node = call.fixed_node if call.fixed_node is not None else call.target(folio)
     if node is None:
         return -E.ENOMEM
     pfn = _alloc_target(k, folio, node)
@@ -214,10 +220,20 @@ def _why_no_target(k: Kernel, folio: Folio, node: int) -> str:
 
 def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
               force: bool, sync: bool) -> int:
-    if not k.profile.migrate_engine == "batched" and folio.refcount == 1:
+    if folio.refcount == 1 and k.profile.migrate_engine != "batched":
         _free_target(k, folio, node, pfn)
         _freed_under_us(k, call, folio)
         return 0
+    if folio.flags & (PG_LOCKED | PG_WRITEBACK) or folio.pins:
+        rc = _blocked(k, call, folio, node, pfn, force, sync)
+        if rc:
+            return rc
+    return _move_to_new_folio(k, call, folio, node, pfn)
+
+
+def _blocked(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
+             force: bool, sync: bool) -> int:
+    """Lock, writeback and reference checks; 0 when the move may go ahead."""
     rc = 0
     why = ""
     if folio.flags & PG_LOCKED:
@@ -239,7 +255,12 @@ def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
         if call.detail:
             _emit(call, FolioFailed(pfn=folio.pfn, errno=E.errno_name(-rc),
                                     retry=rc == -E.EAGAIN, why=why))
-        return rc
+    return rc
+
+
+def _move_to_new_folio(k: Kernel, call: MigrateCall, folio: Folio, node: int,
+                       pfn: int) -> int:
+    """Unmap, copy and remap: the folio now lives at ``pfn`` on ``node``."""
     src = folio.node
     old_pfn = folio.pfn
     from_buddy = pfn < 0
@@ -249,12 +270,13 @@ def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
     folio.node = node
     folio.pfn = pfn
     _end_isolation(k, folio, src)
-    if not folio.is_hugetlb:
-        k.lru.lru_cache_add(folio, call.cpu) if (
-            k.profile.putback_via_pagevec and not k.lru.disabled
-        ) else k.lru.vecs[node].add(folio)
+    if folio.kind is not HUGETLB:
+        if k.profile.putback_via_pagevec and not k.lru.disabled:
+            k.lru.lru_cache_add(folio, call.cpu)
+        else:
+            k.lru.vecs[node].add(folio)
     call.succeeded += _stat_pages(k, folio)
-    if folio.is_thp:
+    if folio.order and folio.kind is not HUGETLB:
         call.thp_succeeded += 1
     if call.detail:
         _emit(call, FolioMigrated(old_pfn=old_pfn, new_pfn=pfn, src=src, dst=node,
@@ -273,7 +295,7 @@ def split_huge_page(k: Kernel, folio: Folio) -> list[Folio] | None:
     pieces: list[Folio] = []
     keep = folio.flags & ~(PG_PARTIALLY_MAPPED)
     for i in range(HPAGE_NR):
-        piece = k._new_folio(ANON, 0, folio.node, folio.pfn + i)
+        piece = k.new_folio(ANON, 0, folio.node, folio.pfn + i)
         piece.flags = keep | PG_ISOLATED
         piece.refcount = 1  # the isolation reference each piece inherits
         pieces.append(piece)
@@ -294,7 +316,7 @@ def split_huge_page(k: Kernel, folio: Folio) -> list[Folio] | None:
                     piece.refcount += 1
     vec = k.lru.vecs[folio.node]
     vec.nr_isolated += 0  # 512 pieces x 1 page == one THP x 512 pages
-    k.folios.discard(folio)
+    k.large_folios.discard(folio)
     folio.refcount = 0
     k.vmstat["thp_split_page"] += 1
     return pieces
@@ -381,6 +403,17 @@ def _migrate_loop(k: Kernel, call: MigrateCall, folios: list[Folio]
                   ) -> Generator[Event, None, int]:
     prof = k.profile
     side: list[Folio] | None = [] if prof.thp_on_enomem == "split_side_list" else None
+    if side is not None:
+        k.migration_lists.append(side)
+        try:
+            return (yield from _migrate_loop_lists(k, call, folios, side))
+        finally:
+            k.migration_lists.remove(side)
+    return (yield from _migrate_loop_lists(k, call, folios, side))
+
+
+def _migrate_loop_lists(k: Kernel, call: MigrateCall, folios: list[Folio],
+                        side: list[Folio] | None) -> Generator[Event, None, int]:
     rc = yield from _loop_passes(k, call, folios, "sync", True, side)
     if rc == 0 and side:
         rc = yield from _loop_passes(k, call, side, "split pieces", False, None)
@@ -447,11 +480,20 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
 
 def _migrate_batched(k: Kernel, call: MigrateCall, folios: list[Folio]
                      ) -> Generator[Event, None, int]:
+    split_folios: list[Folio] = []
+    k.migration_lists.append(split_folios)
+    try:
+        return (yield from _migrate_batched_lists(k, call, folios, split_folios))
+    finally:
+        k.migration_lists.remove(split_folios)
+
+
+def _migrate_batched_lists(k: Kernel, call: MigrateCall, folios: list[Folio],
+                           split_folios: list[Folio]) -> Generator[Event, None, int]:
     prof = k.profile
     hugetlb = [f for f in folios if f.is_hugetlb]
     others = [f for f in folios if not f.is_hugetlb]
     leftovers: list[Folio] = []
-    split_folios: list[Folio] = []
     rc = 0
     if hugetlb:
         rc = yield from _loop_passes(k, call, hugetlb, "hugetlb", True, None)

@@ -120,7 +120,7 @@ class Mm:
     def find_vma(self, addr: int) -> Vma | None:
         """The VMA containing ``addr`` (vma_lookup), or None."""
         last = self._last
-        if last is not None and last.start <= addr < last.end and last in self.vmas:
+        if last is not None and last.start <= addr < last.end:
             return last
         i = bisect.bisect_right(self.vmas, addr, key=lambda v: v.start) - 1
         if i >= 0 and self.vmas[i].contains(addr):
@@ -130,7 +130,13 @@ class Mm:
 
     def insert(self, vma: Vma) -> None:
         """Add a VMA keeping the list sorted."""
+        self._last = None
         bisect.insort(self.vmas, vma, key=lambda v: v.start)
+
+    def remove(self, vma: Vma) -> None:
+        """Drop a VMA (munmap)."""
+        self._last = None
+        self.vmas.remove(vma)
 
     def split(self, addr: int) -> None:
         """Split the VMA that straddles ``addr`` so a boundary falls there."""
@@ -144,6 +150,7 @@ class Mm:
                     name=vma.name, pt=vma.pt[cut:])
         del vma.pt[cut:]
         vma.end = addr
+        self._last = None
         self.insert(upper)
 
     def range(self, start: int, end: int) -> list[Vma]:
@@ -253,6 +260,8 @@ def do_mmap(k: Kernel, proc: Process, npages: int, kind: str, *, prot: str = "rw
         backing = Backing(name or "file", fs)
     elif kind == "hugetlb":
         backing = Backing(name or "hugetlb", "hugetlbfs")
+    if backing is not None:
+        k.backings.append(backing)
     vma = Vma(start=start, end=end, kind=kind, prot=prot, shared=is_shared, backing=backing,
               name=name, pt=[None] * npages)
     mm.insert(vma)
@@ -266,7 +275,7 @@ def do_munmap(k: Kernel, proc: Process, addr: int, npages: int) -> None:
     end = addr + npages * PAGE_SIZE
     for vma in mm.range(addr, end):
         zap_range(k, proc, vma, 0, vma.npages)
-        mm.vmas.remove(vma)
+        mm.remove(vma)
         # zap_range may have needed the VMA to find remaining PTEs; re-check
     _settle_large(k, proc)
 
@@ -275,7 +284,7 @@ def _settle_large(k: Kernel, proc: Process) -> None:
     """Mark THPs that lost some subpage mappings as partially mapped (deferred split)."""
     from migratelab.kernel.folio import PG_PARTIALLY_MAPPED
 
-    for folio in list(k.folios):
+    for folio in list(k.large_folios):
         if folio.submaps is not None:
             if folio.is_partially_mapped():
                 folio.flags |= PG_PARTIALLY_MAPPED
@@ -636,6 +645,7 @@ def do_exit(k: Kernel, proc: Process) -> None:
         for vma in list(proc.mm.vmas):
             zap_range(k, proc, vma, 0, vma.npages)
         proc.mm.vmas.clear()
+        proc.mm._last = None
         _settle_large(k, proc)
     k.processes.pop(proc.pid, None)
 

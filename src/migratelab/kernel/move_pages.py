@@ -209,7 +209,8 @@ def do_move_pages_to_node(mv: _Move, node: int, start: int, end: int, why: str
         return 0
     yield BatchFlush(node=node, start=start, end=end, folios=len(mv.pagelist), why=why)
     mv.calls += 1
-    call = MigrateCall(target=lambda _f: node, cpu=mv.cpu, node=node, detail=mv.detail)
+    call = MigrateCall(target=lambda _f: node, cpu=mv.cpu, node=node, detail=mv.detail,
+                       fixed_node=node)
     err = yield from migrate_pages(mv.k, mv.pagelist, call)
     if err and mv.pagelist:
         yield Putback(folios=len(mv.pagelist))
@@ -536,10 +537,14 @@ def sys_move_pages(k: Kernel, caller: Process, pid: int, pages: list[int],
                        migrate_all=bool(flags & MPOL_MF_MOVE_ALL), detail=detail,
                        cpu=caller.cpu)
             yield from _entry_drain(k)
-            if k.profile.batching == "chunked":
-                err = yield from do_pages_move_chunked(mv)
-            else:
-                err = yield from do_pages_move(mv)
+            k.migration_lists.append(mv.pagelist)
+            try:
+                if k.profile.batching == "chunked":
+                    err = yield from do_pages_move_chunked(mv)
+                else:
+                    err = yield from do_pages_move(mv)
+            finally:
+                k.migration_lists.remove(mv.pagelist)
             if k.lru.disabled:
                 yield LruCacheEnable()
             _exit_staging(k)

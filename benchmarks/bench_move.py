@@ -1,0 +1,100 @@
+"""Benchmark: move 1 GiB of base pages and 1 GiB of THPs between nodes.
+
+Run: ``python benchmarks/bench_move.py [--kernel 6.12]``. Prints wall times,
+peak RSS and, last, the two ratios against a 1 GiB memory copy timed in the same
+run (``bytes(bytearray(1 << 30))``, best of two, done after the RSS reading so
+it does not inflate it).
+"""
+
+from __future__ import annotations
+
+import argparse
+from array import array
+import gc
+import resource
+import time
+
+from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
+from migratelab.kernel.mm import PAGE_SIZE, HPAGE_SIZE, do_madvise, do_mmap, handle_mm_fault
+
+GIB_PAGES = (1 << 30) // PAGE_SIZE
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_base(profile: str) -> tuple[float, float, int]:
+    """(setup s, move s, pages moved) for 262,144 base pages in one request."""
+    k = Kernel(MachineSpec(nodes=2, mem_mb=(1100, 1100), hugetlb_per_node=0), profile)
+    proc = k.init
+    t0 = time.perf_counter()
+    base = do_mmap(k, proc, GIB_PAGES, "anon")
+    do_madvise(k, proc, base, GIB_PAGES, "nohugepage")
+    for i in range(GIB_PAGES):
+        handle_mm_fault(k, proc, base + i * PAGE_SIZE, write=True)
+    setup = time.perf_counter() - t0
+    # user-space buffers, 8 bytes an entry as in a C caller
+    pages = array("q", range(base, base + GIB_PAGES * PAGE_SIZE, PAGE_SIZE))
+    nodes = array("q", [1]) * GIB_PAGES
+    gc.collect()
+    t0 = time.perf_counter()
+    res = run_syscall(sys_move_pages(k, proc, 0, pages, nodes, 2))  # type: ignore[arg-type]
+    move = time.perf_counter() - t0
+    assert res.ret == 0 and res.status[0] == 1 and res.status[-1] == 1, res.ret
+    moved = k.vmstat["pgmigrate_success"]
+    return setup, move, moved
+
+
+def bench_thp(profile: str) -> tuple[float, float, int]:
+    """(setup s, move s, THPs moved) for 512 THP head addresses in one request."""
+    k = Kernel(MachineSpec(nodes=2, mem_mb=(1100, 1100), hugetlb_per_node=0), profile)
+    proc = k.init
+    t0 = time.perf_counter()
+    base = do_mmap(k, proc, GIB_PAGES, "anon")
+    do_madvise(k, proc, base, GIB_PAGES, "hugepage")
+    for i in range(0, GIB_PAGES, 512):
+        handle_mm_fault(k, proc, base + i * PAGE_SIZE, write=True)
+    setup = time.perf_counter() - t0
+    heads = [base + i * HPAGE_SIZE for i in range(GIB_PAGES // 512)]
+    gc.collect()
+    t0 = time.perf_counter()
+    res = run_syscall(sys_move_pages(k, proc, 0, heads, [1] * len(heads), 2))
+    move = time.perf_counter() - t0
+    assert res.ret == 0 and all(s == 1 for s in res.status), res.ret
+    return setup, move, k.vmstat["thp_migration_success"]
+
+
+def bench_copy() -> float:
+    """Best of two timed 1 GiB copies."""
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        data = bytes(bytearray(1 << 30))
+        best = min(best, time.perf_counter() - t0)
+        del data
+    return best
+
+
+def main() -> None:
+    """Run all three measurements and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kernel", default="6.12")
+    args = parser.parse_args()
+    setup, move_base, moved = bench_base(args.kernel)
+    print(f"profile: {args.kernel}")
+    print(f"base pages: setup (262,144 faults) {setup:.2f} s; move_pages of {moved} pages "
+          f"{move_base:.3f} s")
+    gc.collect()
+    setup, move_thp, thps = bench_thp(args.kernel)
+    print(f"THPs: setup (512 faults) {setup:.3f} s; move_pages of {thps} THPs {move_thp:.4f} s")
+    rss = _peak_rss_mb()
+    print(f"peak RSS (1 GiB simulated process, both runs): {rss:.1f} MB")
+    copy = bench_copy()
+    print(f"1 GiB memory copy: {copy:.3f} s")
+    print(f"ratio base/copy: {move_base / copy:.2f}")
+    print(f"ratio thp/copy: {move_thp / copy:.2f}")
+
+
+if __name__ == "__main__":
+    main()
