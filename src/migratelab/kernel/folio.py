@@ -51,8 +51,21 @@ class Folio:
     """
 
     __slots__ = (
-        "kind", "order", "node", "pfn", "flags", "refcount", "mapcount",
-        "pins", "pvec_cpu", "mapping", "index", "submaps", "lru_prev", "lru_next", "lru_on",
+        "flags",
+        "index",
+        "kind",
+        "lru_next",
+        "lru_on",
+        "lru_prev",
+        "mapcount",
+        "mapping",
+        "node",
+        "order",
+        "pfn",
+        "pins",
+        "pvec_cpu",
+        "refcount",
+        "submaps",
     )
 
     def __init__(self, kind: str, order: int, node: int, pfn: int) -> None:

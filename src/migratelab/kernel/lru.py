@@ -48,7 +48,7 @@ class LruList:
     kernel's ``list_head``. New folios go on the head. O(1) add and remove, and
     no memory beyond two pointers a folio."""
 
-    __slots__ = ("name", "head", "tail", "count", "pages")
+    __slots__ = ("count", "head", "name", "pages", "tail")
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from migratelab.kernel.folio import (
     HPAGE_NR,
@@ -25,6 +26,9 @@ from migratelab.kernel.physmem import (
     NodeMemory,
 )
 from migratelab.kernel.profiles import Profile, get_profile
+
+if TYPE_CHECKING:
+    from migratelab.kernel.mm import Process
 
 #: The vmstat counters every result reports (the conformance agreement set).
 AGREEMENT_COUNTERS = (
@@ -107,7 +111,6 @@ class Kernel:
         #: Folios locked or under writeback "by someone else" until the next syscall ends.
         self.pending_locks: list[Folio] = []
         self.thp_mode = spec.thp
-        from migratelab.kernel.mm import Process  # local: mm imports this module
 
         self.processes: dict[int, Process] = {}
         self.next_pid = 100
@@ -242,12 +245,12 @@ class Kernel:
         for backing in self.backings:
             seen.update(getattr(backing, "cache", {}).values())
         for vec in self.lru.vecs:
-            for lst in vec.lists.values():
-                seen.update(lst)
+            for lru_list in vec.lists.values():
+                seen.update(lru_list)
         for cpu in self.cpus:
             seen.update(cpu.pagevec)
-        for lst in self.migration_lists:
-            seen.update(lst)
+        for in_flight in self.migration_lists:
+            seen.update(in_flight)
         seen.update(self.large_folios)
         return {f for f in seen if f.refcount > 0}
 
@@ -260,4 +263,4 @@ class Kernel:
         return bool(folio.flags & PG_LRU)
 
 
-__all__ = ["AGREEMENT_COUNTERS", "Kernel", "MachineSpec", "Node", "BLOCK_HUGETLB"]
+__all__ = ["AGREEMENT_COUNTERS", "BLOCK_HUGETLB", "Kernel", "MachineSpec", "Node"]

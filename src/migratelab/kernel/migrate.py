@@ -525,14 +525,16 @@ def _migrate_batched_lists(k: Kernel, call: MigrateCall, folios: list[Folio],
             pages += others[pos].nr_pages
             pos += 1
         phase_b: list[Folio] = []
-        rc = yield from _batch(k, call, chunk, False, NR_ASYNC_PASSES, "async", split_folios, phase_b)
+        rc = yield from _batch(k, call, chunk, False, NR_ASYNC_PASSES, "async",
+                               split_folios, phase_b)
         if rc < 0:
             leftovers.extend(chunk + phase_b + others[pos:])
             break
         for folio in phase_b:
             single = [folio]
             failed: list[Folio] = []
-            rc = yield from _batch(k, call, single, True, NR_SYNC_PASSES, "sync", split_folios, failed)
+            rc = yield from _batch(k, call, single, True, NR_SYNC_PASSES, "sync",
+                                   split_folios, failed)
             if rc < 0:
                 leftovers.extend(single)
                 break
@@ -581,4 +583,4 @@ def migrate_pages(k: Kernel, folios: list[Folio], call: MigrateCall
     return rc
 
 
-__all__ = ["MigrateCall", "migrate_pages", "split_huge_page", "unmap_and_move", "ANON"]
+__all__ = ["ANON", "MigrateCall", "migrate_pages", "split_huge_page", "unmap_and_move"]

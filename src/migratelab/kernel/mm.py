@@ -23,7 +23,6 @@ from migratelab.kernel.folio import (
     FILE,
     HPAGE_NR,
     HUGE_ZERO_PAGE,
-    HUGETLB,
     PG_ACTIVE,
     PG_DIRTY,
     PG_LRU,
@@ -503,7 +502,7 @@ def _cow(k: Kernel, proc: Process, vma: Vma, idx: int, old: Folio) -> None:
         lo = vpn0 - (vma.start >> PAGE_SHIFT)
         node = _candidates(k, proc, vma, idx, huge=True)[0]
         new = k.alloc_thp(ANON, node)
-        if new is not None and 0 <= lo and lo + HPAGE_NR <= vma.npages:
+        if new is not None and lo >= 0 and lo + HPAGE_NR <= vma.npages:
             zap_range(k, proc, vma, lo, lo + HPAGE_NR)
             new.flags |= PG_DIRTY
             for i in range(lo, lo + HPAGE_NR):
@@ -663,8 +662,25 @@ def walk_present(proc: Process) -> list[tuple[Vma, int, Folio]]:
 
 
 __all__ = [
-    "HPAGE_SIZE", "PAGE_SHIFT", "PAGE_SIZE", "Backing", "FaultError", "Mm", "Process", "Vma",
-    "do_exit", "do_fork", "do_madvise", "do_mbind", "do_mlock", "do_mmap", "do_mprotect",
-    "do_munmap", "handle_mm_fault", "page_cache_get", "walk_present", "zap_range",
+    "HPAGE_SIZE",
+    "PAGE_SHIFT",
+    "PAGE_SIZE",
     "SHMEM",
+    "Backing",
+    "FaultError",
+    "Mm",
+    "Process",
+    "Vma",
+    "do_exit",
+    "do_fork",
+    "do_madvise",
+    "do_mbind",
+    "do_mlock",
+    "do_mmap",
+    "do_mprotect",
+    "do_munmap",
+    "handle_mm_fault",
+    "page_cache_get",
+    "walk_present",
+    "zap_range",
 ]

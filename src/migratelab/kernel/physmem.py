@@ -114,9 +114,10 @@ class NodeMemory:
                 heapq.heappop(self._partial)
             self.nr_free -= 1
             return self.pfn_of(block, slot)
-        block = self._take_free_block()
-        if block is None:
+        fresh = self._take_free_block()
+        if fresh is None:
             return None
+        block = fresh
         self.block_kind[block] = BLOCK_BASE
         frames = bytearray(HPAGE_NR)
         frames[0] = what

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from migratelab.scenario.docs import profiles_markdown
 from migratelab.kernel.profiles import PROFILES
+from migratelab.scenario.docs import profiles_markdown
 
 HELP = "list the kernel profiles and the commit behind each behaviour switch"
 

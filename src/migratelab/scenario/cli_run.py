@@ -66,7 +66,7 @@ def main(args: argparse.Namespace) -> int:
         if args.compare:
             _print_compare(scen, results, args.json)
             continue
-        name, res, sink = results[0]
+        _name, res, sink = results[0]
         if args.json:
             if args.trace:
                 for event in sink:

@@ -305,7 +305,7 @@ SIMULATOR_ONLY = frozenset(
 REAL_ONLY = frozenset(
     {"sysctl", "drop_caches", "compact", "sleep", "cat", "exec", "memcpy_bench"})
 OP_NAMES: tuple[str, ...] = tuple(
-    t.__struct_config__.tag for t in Op.__args__  # type: ignore[attr-defined]
+    t.__struct_config__.tag for t in Op.__args__
 )
 
 

@@ -289,9 +289,9 @@ class ScenarioRunner:
             node = self._mem_node(op.node, index)
             k.mem(node).fill(op.leave_mb * 256, op.hole_pages)
         elif isinstance(op, O.ReleaseFill):
-            for n in k.nodes:
-                if n.mem is not None:
-                    n.mem.release_fill()
+            for each in k.nodes:
+                if each.mem is not None:
+                    each.mem.release_fill()
         elif isinstance(op, O.HugetlbPool):
             node = self._mem_node(op.node, index)
             if op.count < 0:
@@ -375,7 +375,7 @@ class ScenarioRunner:
                     nodes.append(self.node(entry.node, index, "entries"))
             elif len(entry) == 3:
                 addrs.append(self.addr(entry[0], entry[1], 0, index))
-                nodes.append(self.node(entry[2], index, "entries"))  # type: ignore[misc]
+                nodes.append(self.node(entry[2], index, "entries"))
             else:
                 addrs.append(self.addr(entry[0], entry[1], 0, index))
         return addrs, nodes
