@@ -9,13 +9,13 @@ it does not inflate it).
 from __future__ import annotations
 
 import argparse
-from array import array
 import gc
 import resource
 import time
+from array import array
 
 from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
-from migratelab.kernel.mm import PAGE_SIZE, HPAGE_SIZE, do_madvise, do_mmap, handle_mm_fault
+from migratelab.kernel.mm import HPAGE_SIZE, PAGE_SIZE, do_madvise, do_mmap, handle_mm_fault
 
 GIB_PAGES = (1 << 30) // PAGE_SIZE
 
