@@ -459,9 +459,12 @@ def do_move_page_to_node_array(mv: _Move, base: int, count: int
             return None if j is None else mv.nodes[base + j]
 
         def on_result(folio: Folio, rc: int, node: int) -> None:
+            # unmap_and_move writes page_to_nid(newpage): the node the target was
+            # allocated on. A page "freed under us" is a success whose folio never
+            # moved, so its own node would be the stale source (kernel-notes 6, F24).
             j = first.get(folio)
             if j is not None:
-                pm_status[j] = rc if rc else folio.node
+                pm_status[j] = rc if rc else node
 
         yield BatchFlush(node=-1, start=base, end=base + count, folios=len(pagelist),
                          why="whole chunk, each page to its own entry's node")
