@@ -12,6 +12,7 @@ import msgspec
 
 from migratelab.kernel import Kernel, MachineSpec
 from migratelab.kernel.events import Event
+from migratelab.kernel.mm import Process
 from migratelab.scenario import ops as O
 from migratelab.scenario.runner import ScenarioRunner
 
@@ -34,17 +35,24 @@ class Run:
         self.records: list[dict[str, Any]] = []
         self.events: list[Event] = []
 
-    def ops(self, *ops: dict[str, Any]) -> dict[str, Any]:
-        """Apply ops in order; returns the record of the last one."""
+    def ops(self, *ops: dict[str, Any], proc: Process | None = None) -> dict[str, Any]:
+        """Apply ops in order (as ``proc``, default the scenario's process); returns the
+        record of the last one."""
+        who = self.runner.proc if proc is None else proc
         for raw in ops:
             op = msgspec.convert(raw, O.Op)  # type: ignore[arg-type]
-            rec = self.runner.apply(op, len(self.records), self.runner.proc, self.events)
+            rec = self.runner.apply(op, len(self.records), who, self.events)
             self.records.append(rec)
         return self.records[-1]
 
-    def move(self, entries: list[list[Any]], **kw: Any) -> dict[str, Any]:
+    def move(self, entries: list[Any], proc: Process | None = None, **kw: Any
+             ) -> dict[str, Any]:
         """One move_pages op; entries are [region, page, node] triples."""
-        return self.ops({"op": "move_pages", "entries": entries, **kw})
+        return self.ops({"op": "move_pages", "entries": entries, **kw}, proc=proc)
+
+    def addr(self, rid: str, page: int = 0) -> int:
+        """Address of a page of a region."""
+        return self.runner.regions[rid].base + page * 4096
 
     def query(self, entries: list[list[Any]]) -> list[str]:
         """Query mode for [region, page] pairs; returns status strings."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from mlhelp import MODERN, PROFILES, UNSET, Run, anon, thp, vm
 
 from migratelab.kernel.mm import walk_present
-from mlhelp import MODERN, PROFILES, UNSET, Run, anon, thp, vm
 
 ALTERNATING = [0, 1, 0, 1, 0, 1, 0, 1, 0, 1]
 SORTED = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
@@ -106,7 +106,7 @@ def test_pinned_page_worked_example(case: str, profile: str) -> None:
         assert r.count("mm_migrate_pages_start") == 4
     elif case == "P9 alternating":
         assert status == [str(t) for t in ALTERNATING[:9]] + ["99"]
-        assert after == ALTERNATING[:9] + [2]
+        assert after == [*ALTERNATING[:9], 2]
         assert r.count("mm_migrate_pages_start") == 10
     else:
         # run [0..4] fails at i=5: its statuses stay 99 although P0, P1, P3, P4 moved
