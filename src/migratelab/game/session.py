@@ -1,0 +1,292 @@
+"""One play session: stepping through syscalls event by event, undo and reset.
+
+The session owns a :class:`ScenarioRunner` (its kernel already set up) and the
+history of syscall records. A ``move_pages``/``query`` is started with
+:meth:`Session.submit` and advanced one trace event at a time with
+:meth:`Session.step`; the live view of the call (``status[]`` filling in, the
+batch being built, the ``migrate_pages`` call in progress) is kept in
+:class:`LiveCall`, derived only from the engine's events. Undo restores a deep
+copy of the runner taken before the last syscall and does not count against
+par. Nothing here imports a UI.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from migratelab.kernel import errno as E
+from migratelab.kernel import events as ev
+from migratelab.scenario import ops as O
+from migratelab.scenario.runner import PendingSyscall, RunError, ScenarioRunner
+
+#: Goal check: (runner, history) -> (met, detail).
+GoalCheck = Callable[[ScenarioRunner, list[dict[str, Any]]], tuple[bool, str]]
+
+#: Which pane an event changes (the UI highlights it).
+PANE_OF: dict[str, str] = {
+    ev.SyscallEnter.kind: "request", ev.SyscallExit.kind: "status",
+    ev.LruDrain.kind: "lru", ev.LruCacheDisable.kind: "lru", ev.LruCacheEnable.kind: "lru",
+    ev.ChunkStart.kind: "batch", ev.BatchStart.kind: "batch", ev.BatchFlush.kind: "batch",
+    ev.PageIsolated.kind: "lru", ev.EntryResult.kind: "status", ev.NodeInvalid.kind: "status",
+    ev.StatusStore.kind: "status", ev.MigrateStart.kind: "batch", ev.MigratePass.kind: "batch",
+    ev.AllocTarget.kind: "nodes", ev.FolioMigrated.kind: "nodes", ev.FolioFailed.kind: "batch",
+    ev.ThpSplit.kind: "nodes", ev.MigrateEnd.kind: "batch", ev.Putback.kind: "lru",
+}
+#: Events after which "step over" stops: the end of a batch or of the call.
+BOUNDARY = frozenset({ev.MigrateEnd.kind, ev.SyscallExit.kind, ev.BatchFlush.kind})
+TRACE_LINES = 2000
+
+
+class SessionError(Exception):
+    """An intent the session cannot carry out; the message is shown inline."""
+
+
+@dataclass(slots=True)
+class LiveCall:
+    """What the UI shows of the syscall in progress (from events only)."""
+
+    op: O.MovePages | O.Query
+    count: int
+    nodes: list[int]
+    flags: int
+    status: list[int]
+    batch: tuple[int, int, int | None] | None = None  # node, start, end (None: open)
+    flushes: list[tuple[int, int, int, str]] = field(default_factory=list)
+    migrate: dict[str, Any] | None = None
+    migrate_calls: int = 0
+    events: int = 0
+    done: bool = False
+    ret: int | None = None
+    errno: str | None = None
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    runner: ScenarioRunner
+    history: list[dict[str, Any]]
+    commands: list[str]
+
+
+class Session:
+    """Stepping, undo, reset and scoring over one world."""
+
+    def __init__(self, make_runner: Callable[[], ScenarioRunner],
+                 goal_check: GoalCheck | None = None, par: int | None = None) -> None:
+        self._make_runner = make_runner
+        self.goal_check = goal_check
+        self.par = par
+        self.runner = self._fresh()
+        self.history: list[dict[str, Any]] = []
+        self.commands: list[str] = []
+        self.trace: deque[str] = deque(maxlen=TRACE_LINES)
+        self.live: LiveCall | None = None
+        self.last_event: ev.Event | None = None
+        self.last_record: dict[str, Any] | None = None
+        #: Pane ids changed by the last step.
+        self.changed: frozenset[str] = frozenset()
+        #: Bumped on every state change; views key their caches on it.
+        self.version = 0
+        self._pending: PendingSyscall | None = None
+        self._undo: list[_Snapshot] = []
+
+    def _fresh(self) -> ScenarioRunner:
+        runner = self._make_runner()
+        runner.detail = True
+        return runner
+
+    # -- queries -------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A syscall is in progress."""
+        return self._pending is not None
+
+    @property
+    def can_undo(self) -> bool:
+        """There is something to undo."""
+        return bool(self._undo)
+
+    @property
+    def syscalls(self) -> int:
+        """move_pages/query calls made (undone ones excluded)."""
+        return sum(1 for r in self.history if r.get("op") in ("move_pages", "query"))
+
+    @property
+    def pages_moved(self) -> int:
+        """Pages migrated so far (sum of pgmigrate_success deltas)."""
+        return sum(int(r.get("vmstat_delta", {}).get("pgmigrate_success", 0))
+                   for r in self.history)
+
+    @property
+    def migrate_calls(self) -> int:
+        """migrate_pages() calls made so far."""
+        return sum(int(r.get("migrate_calls", 0)) for r in self.history)
+
+    def regions(self) -> dict[str, int]:
+        """Region id -> pages, for the command line."""
+        return {rid: reg.pages for rid, reg in self.runner.regions.items()}
+
+    def goal(self) -> tuple[bool, str]:
+        """(met, detail) of the goal; never met while a call is in progress."""
+        if self.goal_check is None:
+            return False, "sandbox: no goal"
+        if self.busy:
+            return False, "a call is in progress"
+        return self.goal_check(self.runner, self.history)
+
+    def stars(self) -> int:
+        """Par stars: 3 at or under par, 2 within twice par, else 1."""
+        if self.par is None or self.syscalls <= self.par:
+            return 3
+        return 2 if self.syscalls <= 2 * self.par else 1
+
+    # -- intents ---------------------------------------------------------------------
+    def submit(self, op: O.MovePages | O.Query | O.LruAddDrainAll | O.LruAddDrain,
+               text: str = "") -> None:
+        """Start a syscall (or apply a drain at once). Raises :class:`SessionError`."""
+        if self._pending is not None:
+            raise SessionError("a call is in progress: step or run it to the end first")
+        snap = _Snapshot(copy.deepcopy(self.runner), list(self.history), list(self.commands))
+        index = len(self.history)
+        label = text or O.op_name(op)
+        if isinstance(op, (O.LruAddDrainAll, O.LruAddDrain)):
+            rec = self.runner.apply(op, index, self.runner.proc)
+            self._undo.append(snap)
+            self.history.append(rec)
+            self.commands.append(label)
+            self.trace.append(f"# {label}: drained {rec.get('drained', 0)} pages")
+            self.changed = frozenset({"lru", "pagevecs"})
+            self.version += 1
+            return
+        try:
+            pending = self.runner.start_syscall(op, index, self.runner.proc)
+            addrs, nodes = self.runner.entries(op, index)
+            flags = self.runner.flags(op.flags, index) if isinstance(op, O.MovePages) else 0
+        except RunError as exc:
+            raise SessionError(exc.message) from None
+        self._undo.append(snap)
+        self._pending = pending
+        self.commands.append(label)
+        self.live = LiveCall(op=op, count=len(addrs), nodes=nodes, flags=flags,
+                             status=[E.UNSET] * len(addrs))
+        self.trace.append(f"# {label}")
+        self.changed = frozenset({"request"})
+        self.version += 1
+
+    def step(self) -> ev.Event | None:
+        """Advance the call by one event; None when it has just finished (or none runs)."""
+        pending = self._pending
+        if pending is None:
+            return None
+        live = self.live
+        assert live is not None
+        try:
+            event = next(pending.events)
+        except StopIteration as stop:
+            rec: dict[str, Any] = {"i": len(self.history), "op": O.op_name(live.op)}
+            rec.update(pending.finish(stop.value))
+            self.history.append(rec)
+            self.last_record = rec
+            self._pending = None
+            live.done = True
+            live.ret, live.errno = rec["ret"], rec["errno"]
+            if rec.get("status"):
+                live.status = list(rec["status"])
+            self.changed = frozenset({"status", "nodes", "address", "vmstat"})
+            self.version += 1
+            return None
+        self._observe(live, event)
+        self.last_event = event
+        self.trace.append(event.render())
+        self.changed = frozenset({PANE_OF.get(event.kind, "trace"), "trace"})
+        self.version += 1
+        return event
+
+    def _observe(self, live: LiveCall, event: ev.Event) -> None:
+        live.events += 1
+        if isinstance(event, ev.StatusStore):
+            end = min(event.end, len(live.status))
+            live.status[event.start:end] = [event.value] * max(end - event.start, 0)
+        elif isinstance(event, ev.BatchStart):
+            live.batch = (event.node, event.start, None)
+        elif isinstance(event, ev.ChunkStart):
+            live.batch = (-1, event.start, event.start + event.count)
+        elif isinstance(event, ev.BatchFlush):
+            live.batch = (event.node, event.start, event.end)
+            live.flushes.append((event.node, event.start, event.end, event.why))
+        elif isinstance(event, ev.MigrateStart):
+            live.migrate_calls += 1
+            live.migrate = {"node": event.node, "folios": event.folios, "mode": event.mode,
+                            "reason": event.reason, "pass": 0, "phase": "", "moved": 0,
+                            "failed": 0, "done": False}
+        elif isinstance(event, ev.MigratePass) and live.migrate is not None:
+            live.migrate.update({"pass": event.number, "phase": event.phase,
+                                 "left": event.folios})
+        elif isinstance(event, ev.FolioMigrated) and live.migrate is not None:
+            live.migrate["moved"] += 1
+        elif isinstance(event, ev.FolioFailed) and live.migrate is not None:
+            live.migrate["failed"] += 0 if event.retry else 1
+        elif isinstance(event, ev.MigrateEnd) and live.migrate is not None:
+            live.migrate.update({"done": True, "succeeded": event.succeeded,
+                                 "failed": event.failed, "ret": event.ret})
+        elif isinstance(event, ev.SyscallExit):
+            live.ret, live.errno = event.ret, event.errno
+
+    def step_over(self, limit: int = 1_000_000) -> int:
+        """Step to the end of the current batch (or call); returns events taken."""
+        taken = 0
+        changed: set[str] = set()
+        while self._pending is not None and taken < limit:
+            event = self.step()
+            taken += 1
+            changed |= self.changed
+            if event is None or event.kind in BOUNDARY:
+                break
+        self.changed = frozenset(changed)
+        return taken
+
+    def finish(self) -> int:
+        """Run the call in progress to its end; returns events taken."""
+        taken = 0
+        changed: set[str] = set()
+        while self._pending is not None:
+            self.step()
+            changed |= self.changed
+            taken += 1
+        self.changed = frozenset(changed)
+        return taken
+
+    def undo(self) -> bool:
+        """Restore the state from before the last syscall (aborting one in progress)."""
+        if not self._undo:
+            return False
+        snap = self._undo.pop()
+        if self._pending is not None:
+            self._pending.events.close()
+            self._pending = None
+        self.runner, self.history, self.commands = snap.runner, snap.history, snap.commands
+        self.live = None
+        self.last_record = self.history[-1] if self.history else None
+        self.trace.append("# undo")
+        self.changed = frozenset({"nodes", "address", "lru", "status", "vmstat", "request"})
+        self.version += 1
+        return True
+
+    def reset(self) -> None:
+        """Start over from the level's initial state."""
+        if self._pending is not None:
+            self._pending.events.close()
+            self._pending = None
+        self.runner = self._fresh()
+        self.history.clear()
+        self.commands.clear()
+        self._undo.clear()
+        self.live = None
+        self.last_record = None
+        self.last_event = None
+        self.trace.append("# reset")
+        self.changed = frozenset({"nodes", "address", "lru", "status", "vmstat", "request"})
+        self.version += 1

@@ -1,0 +1,112 @@
+"""The migratelab Textual app: screens, the command palette and saved progress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
+from migratelab.tui.assets import asset_path
+from migratelab.tui.screens.help import HelpScreen
+from migratelab.tui.screens.level_select import LevelSelectScreen
+from migratelab.tui.screens.play import PlayScreen
+from migratelab.tui.screens.results import Results
+from migratelab.tui.screens.title import TitleScreen
+from migratelab.tui.world import PlayLevel, demo_level, shipped
+
+
+class MigrateLabApp(App[None]):
+    """Title -> level select -> play; or straight into one level."""
+
+    TITLE = "migratelab"
+    CSS_PATH = str(asset_path("app.tcss"))
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS: list[BindingType] = [
+        Binding("f1,question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+    ]
+
+    def __init__(self, level: PlayLevel | None = None, progress: Progress | None = None,
+                 levels: list[PlayLevel] | None = None) -> None:
+        super().__init__()
+        self._start_level = level
+        self._levels = levels
+        self.progress = progress if progress is not None else load_progress()
+
+    @property
+    def levels(self) -> list[PlayLevel]:
+        """Shipped levels (loaded once)."""
+        if self._levels is None:
+            self._levels = shipped()
+        return self._levels
+
+    def on_mount(self) -> None:
+        """Title screen, or the given level."""
+        self.push_screen(TitleScreen())
+        if self._start_level is not None:
+            self.push_screen(PlayScreen(self._start_level))
+        if self.progress.warning:
+            self.notify(self.progress.warning, severity="warning", timeout=8)
+
+    # -- navigation ----------------------------------------------------------------------
+    def action_levels(self) -> None:
+        """Open level select."""
+        self.push_screen(LevelSelectScreen(self.levels, self.progress))
+
+    def action_sandbox(self) -> None:
+        """A free machine with no goal."""
+        lv = demo_level()
+        lv.goal_check = None
+        lv.title = "Sandbox"
+        lv.goal_text = "none: experiment freely"
+        self.push_screen(PlayScreen(lv))
+
+    def action_help(self) -> None:
+        """Show help."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_level(self, level: PlayLevel) -> None:
+        """Play a level."""
+        self.push_screen(PlayScreen(level))
+
+    def open_next(self, after: PlayLevel) -> None:
+        """Replace the play screen with the next level (or go back to level select)."""
+        ids = [lv.id for lv in self.levels]
+        self.pop_screen()
+        if after.id in ids and ids.index(after.id) + 1 < len(ids):
+            self.open_level(self.levels[ids.index(after.id) + 1])
+        elif not isinstance(self.screen, LevelSelectScreen):
+            self.action_levels()
+
+    def record_win(self, results: Results) -> None:
+        """Save progress atomically; a failure is a notification, not a crash."""
+        self.progress.record(results.level.id, LevelRecord(
+            results.syscalls, results.stars, results.pages_moved, results.migrate_calls))
+        error = save_progress(self.progress)
+        if error:
+            self.notify(error, severity="warning")
+
+    # -- command palette ---------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The app's actions, then the play screen's when it is showing."""
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Keys, primer and glossary", self.action_help)
+        yield SystemCommand("Levels", "Choose a level", self.action_levels)
+        yield SystemCommand("Sandbox", "A free machine with no goal", self.action_sandbox)
+        if isinstance(screen, PlayScreen):
+            for name, action, text in (
+                ("Step", screen.action_step, "One trace event"),
+                ("Step over", screen.action_step_over, "To the end of the batch"),
+                ("Run / pause", screen.action_run, "Run at the chosen speed"),
+                ("Run to end", screen.action_finish, "Finish the call at once"),
+                ("Undo", screen.action_undo, "Back to before the last syscall"),
+                ("Reset", screen.action_reset, "Start the level over"),
+                ("Hint", screen.action_hint, "Reveal the next hint"),
+                ("Toggle MPOL_MF_MOVE_ALL", screen.action_toggle_all, "Flag of the request"),
+            ):
+                yield SystemCommand(name, text, action)

@@ -1,0 +1,37 @@
+"""``migratelab play [LEVEL.toml]``: start the game (title screen, or one level)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "play the game (title screen), or open one level file straight away"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``migratelab play``."""
+    p.add_argument("level", nargs="?", metavar="LEVEL.toml", help="a level file to open")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the app; 2 with a one-line message when the level file is unusable."""
+    from migratelab.scenario.loading import InputError
+
+    level = None
+    path = getattr(args, "level", None)
+    if path:
+        try:
+            from migratelab.tui.world import load_play_level
+
+            level = load_play_level(path)
+            level.session()  # build the world now so setup errors surface here
+        except InputError as exc:
+            print(f"migratelab play: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # noqa: BLE001 - a bad level must never print a traceback
+            print(f"migratelab play: {path}: {exc}", file=sys.stderr)
+            return 2
+    from migratelab.tui.app import MigrateLabApp
+
+    MigrateLabApp(level=level).run()
+    return 0

@@ -1,0 +1,42 @@
+"""The title screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from migratelab.tui.assets import read_asset
+
+
+class TitleScreen(Screen[None]):
+    """Title art and a menu."""
+
+    BINDINGS: list[BindingType] = [
+        Binding("p", "app.levels", "Play", id="title.play"),
+        Binding("x", "app.sandbox", "Sandbox", id="title.sandbox"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Art, tagline and menu."""
+        with Vertical(id="title-box"):
+            yield Static(read_asset("title.txt").rstrip("\n"), id="title-art")
+            yield Static("move_pages(2), one event at a time", id="tagline")
+            with Center():
+                yield OptionList(
+                    Option("Play: choose a level", id="levels"),
+                    Option("Sandbox: a free machine", id="sandbox"),
+                    Option("Help and glossary", id="help"),
+                    Option("Quit", id="quit"), id="title-menu")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Run the chosen entry."""
+        choice = event.option.id
+        if choice == "quit":
+            self.app.exit()
+        elif choice is not None:
+            self.app.run_action(choice)

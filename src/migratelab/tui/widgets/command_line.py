@@ -1,0 +1,33 @@
+"""The command line: an Input with whole-line completion from the session's regions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from textual.suggester import Suggester
+from textual.widgets import Input
+
+from migratelab.game.commands import complete
+
+PLACEHOLDER = ": move A[0:8] -> 1 | move A[3] -> 0, A[7] -> 1 | query A[0:4] | drain"
+
+
+class CommandSuggester(Suggester):
+    """Suggests the first completion of :func:`migratelab.game.commands.complete`."""
+
+    def __init__(self, regions: Callable[[], Mapping[str, int]]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self._regions = regions
+
+    async def get_suggestion(self, value: str) -> str | None:
+        """The completed line, or None."""
+        options = complete(value, self._regions())
+        return options[0] if options else None
+
+
+class CommandLine(Input):
+    """Type a command and press Enter; → accepts the grey completion."""
+
+    def __init__(self, regions: Callable[[], Mapping[str, int]], **kwargs: object) -> None:
+        super().__init__(placeholder=PLACEHOLDER, suggester=CommandSuggester(regions),
+                         **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,44 @@
+"""The level's goal, par, score so far and the hints revealed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.console import RenderableType
+from rich.text import Text
+
+from migratelab.tui.style import DIM
+from migratelab.tui.widgets.pane import LivePane
+
+if TYPE_CHECKING:
+    from migratelab.game.session import Session
+    from migratelab.tui.world import PlayLevel
+
+
+class GoalPane(LivePane):
+    """Goal text, whether it is met, and the hint ladder so far."""
+
+    def __init__(self, session: Session, level: PlayLevel, **kwargs: object) -> None:
+        super().__init__(session, **kwargs)
+        self.level = level
+        self.hints_shown = 0
+
+    def draw(self) -> RenderableType:
+        """Goal panel."""
+        t = Text()
+        t.append(f"{self.level.title}\n", "bold")
+        t.append("Goal: ", "bold")
+        t.append(self.level.goal_text + "\n")
+        met, detail = self.session.goal() if not self.session.busy else (False, "running…")
+        t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
+        t.append(f"  {detail}\n", DIM)
+        par = self.level.par
+        t.append(f"syscalls {self.session.syscalls}" + (f" / par {par}" if par else "") +
+                 f"   moved {self.session.pages_moved}"
+                 f"   migrate_pages calls {self.session.migrate_calls}\n")
+        for i, hint in enumerate(self.level.hints[: self.hints_shown]):
+            t.append(f"hint {i + 1}: ", "bold yellow")
+            t.append(hint + "\n")
+        if self.hints_shown < len(self.level.hints):
+            t.append(f"(h: hint {self.hints_shown + 1} of {len(self.level.hints)})", DIM)
+        return t

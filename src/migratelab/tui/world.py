@@ -1,0 +1,120 @@
+"""What the app needs of a level, built from the level/goal API (or a built-in demo).
+
+The app holds no rules: the world comes from ``migratelab.game.goals.build_world``
+and the goal check from ``goals.evaluate``. :func:`demo_level` is a sandbox built
+in code, used when no level file is given and by the benchmark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from migratelab.game.session import GoalCheck, Session
+from migratelab.kernel.machine import Kernel, MachineSpec
+from migratelab.kernel.mm import PAGE_SIZE, handle_mm_fault
+from migratelab.scenario import ops as O
+from migratelab.scenario.runner import ScenarioRunner
+
+
+@dataclass(slots=True)
+class PlayLevel:
+    """A playable level as the app sees it."""
+
+    id: str
+    title: str
+    chapter: str
+    order: int
+    story: str
+    source: str
+    goal_text: str
+    hints: list[str]
+    par: int | None
+    make_runner: Callable[[], ScenarioRunner]
+    goal_check: GoalCheck | None
+    path: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        """A fresh session on this level."""
+        return Session(self.make_runner, self.goal_check, self.par)
+
+
+def from_level(level: Any, path: Path | None = None) -> PlayLevel:
+    """Adapt a ``migratelab.scenario.levels.Level``."""
+    from migratelab.game import goals
+
+    meta = level.level
+    goal = level.goal
+    check: GoalCheck | None = None
+    if goal is not None:
+        def check(runner: ScenarioRunner, history: list[dict[str, Any]]) -> tuple[bool, str]:
+            res = goals.evaluate(goal, runner, history)
+            return bool(res.met), str(res.detail)
+    solution = getattr(level, "solution", None)
+    par = getattr(solution, "par", None) if solution is not None else None
+    return PlayLevel(
+        id=str(meta.id), title=str(meta.title), chapter=str(meta.chapter),
+        order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
+        source=str(getattr(meta, "source", "")),
+        goal_text=goal.describe() if goal is not None else "sandbox: no goal",
+        hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
+        par=int(par) if par is not None else None,
+        make_runner=lambda: goals.build_world(level), goal_check=check, path=path)
+
+
+def load_play_level(path: str | Path) -> PlayLevel:
+    """Load a level file; raises ``InputError`` with a one-line message."""
+    from migratelab.scenario.levels import load_level
+
+    p = Path(path)
+    return from_level(load_level(p), p)
+
+
+def shipped() -> list[PlayLevel]:
+    """Every shipped level, in chapter/order; unreadable ones are skipped."""
+    try:
+        from migratelab.scenario.levels import load_level, shipped_levels
+    except ImportError:
+        return [demo_level()]
+    out: list[PlayLevel] = []
+    for p in shipped_levels():
+        try:
+            out.append(from_level(load_level(p), p))
+        except Exception:  # noqa: BLE001 - a broken shipped level must not stop the menu
+            continue
+    return out or [demo_level()]
+
+
+def demo_runner(pages: int = 64, mem_mb: int = 64, node: int = 0) -> ScenarioRunner:
+    """Two nodes, region A of ``pages`` base pages written on ``node``."""
+    k = Kernel(MachineSpec(nodes=2, mem_mb=(mem_mb, mem_mb), hugetlb_per_node=2))
+    runner = ScenarioRunner(k, detail=True)
+    runner.apply(O.SetMempolicy(mode="bind", node=node), 0, runner.proc)
+    runner.apply(O.Mmap(id="A", pages=pages), 1, runner.proc)
+    reg = runner.regions["A"]
+    for p in range(pages):
+        handle_mm_fault(k, runner.proc, reg.base + p * PAGE_SIZE, write=True)
+    runner.k.lru.drain_all()
+    return runner
+
+
+def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]]) -> tuple[bool, str]:
+    reg = runner.regions["A"]
+    mm = runner.proc.mm
+    assert mm is not None
+    vma = mm.find_vma(reg.base)
+    on = sum(1 for e in (vma.pt if vma else []) if getattr(e, "node", -1) == 1)
+    return on == reg.pages, f"{on}/{reg.pages} pages of A on node 1"
+
+
+def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
+    """A built-in level: move every page of A to node 1."""
+    return PlayLevel(
+        id="demo", title="Demo: move A to node 1", chapter="Sandbox", order=0,
+        story="Region **A** lives on node 0. Move all of it to node 1.", source="built in",
+        goal_text="every page of A on node 1",
+        hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
+        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1)
