@@ -1,0 +1,1 @@
+"""The game layer: levels, goals, scoring, hints and progress. No UI imports."""
