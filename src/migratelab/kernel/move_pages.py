@@ -117,9 +117,23 @@ def follow_page(k: Kernel, vma: Vma, addr: int) -> tuple[int, Folio | None, int]
         return -E.EFAULT, None, 0
     assert isinstance(entry, Folio)
     if vma.prot == "none" and prof.prot_none == "enoent":
+        # follow_page_pte refuses a protnone PTE (NULL: -ENOENT); a PMD-mapped THP
+        # fails earlier in follow_pmd_mask -> no_page_table(), which with FOLL_DUMP
+        # gives -EFAULT on an anon VMA (kernel-notes section 5, simulator rule).
+        if entry.is_thp and vma.is_anon and _pmd_mapped(vma, entry, addr):
+            return -E.EFAULT, None, 0
         return -E.ENOENT, None, 0
     sub = ((addr >> PAGE_SHIFT) % HPAGE_NR) if entry.order else 0
     return 0, entry, sub
+
+
+def _pmd_mapped(vma: Vma, folio: Folio, addr: int) -> bool:
+    """The THP is mapped by one PMD here: the VMA spans its whole aligned 2 MiB range
+    and no subpage was unmapped (a split VMA or a partial munmap leaves PTEs)."""
+    lo = addr >> PAGE_SHIFT
+    lo -= lo % HPAGE_NR
+    return (vma.start >> PAGE_SHIFT <= lo and lo + HPAGE_NR <= vma.end >> PAGE_SHIFT
+            and not folio.is_partially_mapped())
 
 
 def _is_shared(k: Kernel, folio: Folio, sub: int) -> bool:
