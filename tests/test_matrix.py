@@ -714,6 +714,21 @@ def row_46(profile: str) -> None:
     if profile == "v6.1":
         assert rec["status_str"] == ["1", "-ENOENT", "0"]
         assert rec["migrate_calls"] == 2
+    # kernel-notes 5: a PMD-mapped anon THP under PROT_NONE fails in follow_pmd_mask on
+    # 6.1 (no_page_table with FOLL_DUMP on an anon VMA: -EFAULT)
+    r = Run(profile)
+    r.ops(*thp("T"), {"op": "mprotect", "id": "T", "prot": "none"})
+    rec = r.move([["T", 0, 1], ["T", 300, 1]])
+    if profile == "v6.1":
+        assert rec["status_str"] == ["-EFAULT", "-EFAULT"]
+        assert r.query([["T", 0]]) == ["-EFAULT"]
+    else:
+        assert rec["status_str"] == ["1", "-EBUSY"] and rec["after_nodes"] == [1, 1]
+    # half of the THP made PROT_NONE: the VMA splits, so PTEs map it: -ENOENT on 6.1
+    r = Run(profile)
+    r.ops(*thp("T"), {"op": "mprotect", "id": "T", "prot": "none", "range": [0, 256]})
+    rec = r.move([["T", 0, 1]])
+    assert rec["status_str"] == by(profile, v6_1=["-ENOENT"], rest=["1"])
 
 
 @row(47)
