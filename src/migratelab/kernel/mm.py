@@ -142,6 +142,10 @@ class Mm:
         vma = self.find_vma(addr)
         if vma is None or vma.start == addr:
             return
+        if vma.kind == "hugetlb" and addr % HPAGE_SIZE:
+            # hugetlb_vm_op_split(): a hugetlb VMA only splits on a huge-page boundary;
+            # munmap/mprotect/mlock/madvise of an unaligned range fail with EINVAL
+            raise ValueError(f"EINVAL: {addr:#x} is not aligned to the hugetlb page size")
         cut = vma.index(addr)
         upper = Vma(start=addr, end=vma.end, kind=vma.kind, prot=vma.prot, shared=vma.shared,
                     hugepage=vma.hugepage, locked=vma.locked, mergeable=vma.mergeable,
