@@ -1,0 +1,225 @@
+"""Level files: loading, one-line errors, the line locator, goals and the schema."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from migratelab.game import goals
+from migratelab.scenario import ops as O
+from migratelab.scenario.level_locate import line_of
+from migratelab.scenario.levels import (
+    Prediction,
+    is_level_file,
+    load_level,
+    parse_level,
+    schema_path,
+    schema_text,
+    shipped_levels,
+)
+from migratelab.scenario.loading import InputError
+
+LEVELS = Path(__file__).resolve().parent.parent / "src" / "migratelab" / "levels"
+FIRST = LEVELS / "01_first_move.toml"
+
+MINIMAL = """\
+schema_version = 1
+
+[level]
+id = "t"
+title = "T"
+chapter = 1
+order = 1
+story = "s"
+source = "s"
+
+[[setup]]
+op = "mmap"
+id = "A"
+pages = 4
+
+[[setup]]
+op = "touch"
+id = "A"
+
+[goal]
+placement = [{ id = "A", node = 1 }]
+
+[solution]
+ops = [{ op = "move_pages", range = { id = "A", node = 1 } }]
+"""
+
+
+def error_of(text: str | bytes) -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    with pytest.raises(InputError) as info:
+        parse_level(raw, "x.toml")
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_minimal_level_loads_and_builds_its_machine() -> None:
+    level = parse_level(MINIMAL.encode())
+    spec = level.machine_spec()
+    assert (spec.nodes, spec.mem_mb, spec.hugetlb_per_node) == (2, (64,), 0)
+    assert level.level.profile == "v6.12"
+
+
+def test_shipped_levels_sorted_and_loadable() -> None:
+    paths = shipped_levels()
+    assert len(paths) >= 4
+    keys = [(load_level(p).level.chapter, load_level(p).level.order) for p in paths]
+    assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [
+    (lambda t: t.replace("pages = 4", "pages = -1"),
+     "x.toml:14: $.setup[0].pages: expected int in 1..262144, got -1"),
+    (lambda t: t.replace('op = "touch"\nid = "A"', 'op = "touch"\nid = "Z"'),
+     "x.toml:18: $.setup[1].id: no region named 'Z' is mapped before this point (known: A)"),
+    (lambda t: t.replace('order = 1', 'order = 1\nprofile = "v9.9"'),
+     "x.toml:8: $.level.profile: unknown kernel profile 'v9.9'"),
+    (lambda t: t.replace('node = 1 }]\n\n[solution]', 'node = 7 }]\n\n[solution]'),
+     "x.toml:21: $.goal.placement[0].node: node 7 does not exist"),
+    (lambda t: t.replace('op = "touch"', 'op = "touch"\ncolour = "red"'),
+     "x.toml:16: $.setup[1]: object contains unknown field colour"),
+    (lambda t: t.replace('title = "T"\n', ''),
+     "x.toml:3: $.level: object missing required field title"),
+    (lambda t: t.replace("chapter = 1", 'chapter = "one"'),
+     "x.toml:6: $.level.chapter: expected int, got str"),
+    (lambda t: t.replace("[solution]\nops = [{ op = \"move_pages\", range = { id = \"A\", "
+                         "node = 1 } }]\n", "[solution]\nops = []\n"),
+     "$.solution.ops: the solution makes no call"),
+    (lambda t: t.replace("schema_version = 1", "schema_version = 2"),
+     "x.toml:1: $.schema_version: unsupported schema_version 2"),
+    (lambda t: t + "[machine]\nnodes = 4000\n",
+     "$.machine.nodes: expected int in 1..16, got 4000"),
+    (lambda t: t + "[machine]\nmem_mb = [4096, 4096]\nnodes = 5\n",
+     "$.machine.mem_mb: expected 5 values"),
+    (lambda t: t.replace("[goal]", "[goal]\nprovoke = [{ errno = \"ENODEV\", "
+                         "thp_split = true }]"),
+     "x.toml:21: $.goal.provoke[0]: set exactly one of"),
+    (lambda t: t.replace("[solution]", "[[expect]]\nrequest = { op = \"query\", entries = "
+                         "[[\"A\", 0]] }\n\n[[expect.results]]\nprofiles = [\"v6.1\"]\n"
+                         "ret = 0\nstatus = [\"-EWHAT\"]\n\n[solution]"),
+     "x.toml:29: $.expect[0].results[0].status[0]: expected a status like"),
+])
+def test_bad_files_give_one_line(mutate: object, expected: str) -> None:
+    message = error_of(mutate(MINIMAL))  # type: ignore[operator]
+    assert message.startswith("x.toml") and expected in message, message
+
+
+def test_toml_syntax_error_has_the_line() -> None:
+    assert error_of(MINIMAL.replace("order = 1", "order = = 1")).startswith(
+        "x.toml:7: not valid TOML: invalid value")
+
+
+@pytest.mark.parametrize("raw", [b"\x89PNG\r\n\x1a\n\x00\x00", b"\xff\xfe\xfd", b"",
+                                 b"[[[[", b"a = " + b"[" * 5000 + b"]" * 5000])
+def test_not_toml_gives_one_line(raw: bytes) -> None:
+    assert error_of(raw).startswith("x.toml")
+
+
+def test_file_size_limit() -> None:
+    assert "larger than" in error_of(MINIMAL + "#" * 300_000)
+
+
+def test_unreadable_path(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        load_level(tmp_path / "missing.toml")
+
+
+def test_locator_maps_nested_paths() -> None:
+    text = ('a = 1\n[[setup]]\nop = "x"\n[[setup]]\nop = "y"\nentries = [\n  [1, 2],\n'
+            '  { id = "q", page = 3 },\n]\n[[expect]]\n[[expect.results]]\nret = 1\n'
+            '[[expect]]\nname = """multi\n[[not-a-table]]\n"""\n[[expect.results]]\n'
+            'ret = 2\n')
+    assert line_of(text, "$.setup[1].op") == 5
+    assert line_of(text, "$.setup[1].entries[1].page") == 8
+    assert line_of(text, "$.setup[1].entries[0]") == 7
+    assert line_of(text, "$.expect[1].results[0].ret") == 18
+    assert line_of(text, "$.expect[0].results[0].ret") == 12
+    assert line_of(text, "$.nothing") is None
+
+
+def test_level_file_rule(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(MINIMAL)
+    (tmp_path / "other.toml").write_text("[level]\nschema_version = 1\n")
+    (tmp_path / "lvl.toml").write_text(MINIMAL)
+    (tmp_path / "lvl.txt").write_text(MINIMAL)
+    found = sorted(p.name for p in tmp_path.iterdir() if is_level_file(p))
+    assert found == ["lvl.toml"]
+
+
+# -- goals ----------------------------------------------------------------------------------
+
+def test_placement_goal_not_met_then_met() -> None:
+    level = load_level(FIRST)
+    assert level.goal is not None
+    runner = goals.build_world(level)
+    start = goals.evaluate(level.goal, runner, [])
+    assert not start.met and "0/8 pages" in start.detail
+    half = goals.play(runner, O.MovePages(range=O.RangeSpec(id="A", pages=(0, 4), node=1)))
+    mid = goals.evaluate(level.goal, runner, [half])
+    assert not mid.met and "4/8 pages; first miss: page 4 is on node 0" in mid.detail
+    runner, history = goals.replay_solution(level)
+    assert goals.evaluate(level.goal, runner, history).met
+
+
+def test_predict_goal_needs_the_right_prediction() -> None:
+    level = load_level(LEVELS / "02_thp_tail_ebusy.toml")
+    assert level.goal is not None and level.goal.predict is not None
+    runner = goals.build_world(level)
+    rec = goals.play(runner, level.goal.predict.request)
+    wrong = Prediction(ret=0, status=["1", "1"])
+    res = goals.evaluate(level.goal, runner, [rec], wrong)
+    assert not res.met and "status[]" in res.detail
+    right = Prediction(ret=0, status=["1", "-EBUSY"])
+    assert goals.evaluate(level.goal, runner, [rec], right).met
+    assert not goals.evaluate(level.goal, runner, [], right).met
+
+
+def test_provoke_and_limits() -> None:
+    level = load_level(LEVELS / "03_pinned_page.toml")
+    assert level.goal is not None
+    runner = goals.build_world(level)
+    fine = goals.play(runner, O.MovePages(entries=[("A", 5, 1)]))
+    assert not goals.evaluate(level.goal, runner, [fine]).met
+    bad = goals.play(runner, O.MovePages(entries=[("A", 0, 1), ("A", 1, 1)]))
+    res = goals.evaluate(level.goal, runner, [fine, bad])
+    # provoked, but in the second call: the one-call limit fails
+    assert [p.met for p in res.parts] == [True, False]
+    drain = {"op": "lru_add_drain_all", "drained": 0}
+    assert goals.evaluate(level.goal, runner, [drain, bad]).met
+
+
+def test_describe_says_what_is_checked() -> None:
+    level = load_level(LEVELS / "03_pinned_page.toml")
+    assert level.goal is not None
+    text = level.goal.describe()
+    assert "returns a positive number" in text and "at most 1 move_pages call" in text
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+def test_schema_is_checked_in_and_current() -> None:
+    assert schema_path().read_text() == schema_text(), (
+        "level.schema.json drifted: python -m migratelab.scenario.levels > "
+        "src/migratelab/levels/level.schema.json")
+    schema = json.loads(schema_text())
+    assert schema["$ref"] == "#/$defs/Level"
+    assert "schema_version" in schema["$defs"]["Level"]["required"]
+
+
+def test_game_layer_stays_free_of_ui() -> None:
+    code = ("import sys, migratelab.game.goals, migratelab.scenario.cli_check, "
+            "migratelab.scenario.pytest_plugin; "
+            "print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
