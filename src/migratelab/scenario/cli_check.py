@@ -48,15 +48,22 @@ def _text(report: LevelReport, verbose: bool) -> list[str]:
     return lines
 
 
+def _shown(path: Path) -> Path:
+    """The path relative to the working directory when it is below it (shorter lines)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def main(args: argparse.Namespace) -> int:
     """Check the levels; 0 all pass, 1 any check fails, 2 unreadable input."""
     paths = find_levels(list(args.paths)) if args.paths else shipped_levels()
-    missing = [str(p) for p in args.paths if not Path(p).exists()]
-    if args.paths and not paths and not missing:
+    if not paths:
         print("migratelab check: no level files found in "
-              + ", ".join(map(str, args.paths)), file=sys.stderr)
+              + ", ".join(map(str, args.paths or ["the shipped levels"])), file=sys.stderr)
         return 2
-    reports = [check_level(p) for p in paths]
+    reports = [check_level(_shown(p)) for p in paths]
     passed = sum(r.ok for r in reports)
     failed = len(reports) - passed
     unreadable = any(r.load_error is not None for r in reports)
