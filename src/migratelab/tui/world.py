@@ -56,7 +56,7 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     solution = getattr(level, "solution", None)
     par = getattr(solution, "par", None) if solution is not None else None
     return PlayLevel(
-        id=str(meta.id), title=str(meta.title), chapter=str(meta.chapter),
+        id=str(meta.id), title=str(meta.title), chapter=f"Chapter {meta.chapter}",
         order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
         source=str(getattr(meta, "source", "")),
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",

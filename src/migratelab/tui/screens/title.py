@@ -33,10 +33,16 @@ class TitleScreen(Screen[None]):
                     Option("Quit", id="quit"), id="title-menu")
         yield Footer()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    def on_mount(self) -> None:
+        """Focus the menu on its first entry."""
+        menu = self.query_one(OptionList)
+        menu.highlighted = 0
+        menu.focus()
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Run the chosen entry."""
         choice = event.option.id
         if choice == "quit":
             self.app.exit()
         elif choice is not None:
-            self.app.run_action(choice)
+            await self.app.run_action(choice)

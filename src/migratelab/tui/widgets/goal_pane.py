@@ -27,6 +27,8 @@ class GoalPane(LivePane):
         """Goal panel."""
         t = Text()
         t.append(f"{self.level.title}\n", "bold")
+        if self.level.story:
+            t.append(self.level.story.strip().replace("**", "").replace("`", "") + "\n\n")
         t.append("Goal: ", "bold")
         t.append(self.level.goal_text + "\n")
         met, detail = self.session.goal() if not self.session.busy else (False, "running…")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
 
 from migratelab.kernel.lru import LRU_NAMES
@@ -18,13 +19,13 @@ class LruPane(LivePane):
         t = Text()
         k = self.session.runner.k
         for nid, vec in enumerate(k.lru.vecs):
-            t.append(f"node {nid}", node_style(nid) + "bold")
+            t.append(f"node {nid}", node_style(nid) + Style(bold=True))
             t.append(f"  isolated {vec.nr_isolated}\n", DIM)
             counts = vec.counts()
             for name in LRU_NAMES:
                 if not counts[name] and name.startswith("active"):
                     continue
-                heads = " ".join(f"#{f.fid}" for f in vec.head(name, 3))
+                heads = " ".join(f.label() for f in vec.head(name, 2))
                 t.append(f"  {name:<14}{counts[name]:>7}  ")
                 t.append(f"{heads}\n", DIM)
         if k.lru.disabled:

@@ -24,6 +24,6 @@ class PagevecPane(LivePane):
             t.append(f"(node {cpu.node}) ", node_style(cpu.node))
             t.append(f"{bar} {n}")
             if n:
-                t.append("  " + " ".join(f"#{f.fid}" for f in cpu.pagevec[:6]), DIM)
+                t.append("  " + " ".join(f"@{f.pfn}" for f in cpu.pagevec[:6]), DIM)
             t.append("\n")
         return t

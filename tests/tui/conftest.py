@@ -1,0 +1,25 @@
+"""Fixtures for the TUI tests: a private data dir and a fixed set of levels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from migratelab.tui.world import PlayLevel, demo_level, load_play_level
+
+LEVELS_DIR = Path(__file__).resolve().parents[2] / "src" / "migratelab" / "levels"
+FIRST = LEVELS_DIR / "01_first_move.toml"
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Progress goes to a temporary directory."""
+    d = tmp_path / "data"
+    monkeypatch.setenv("MIGRATELAB_DATA_DIR", str(d))
+    return d
+
+
+def fixed_levels() -> list[PlayLevel]:
+    """A stable level list for snapshots: the first shipped level and the demo."""
+    return [load_play_level(FIRST), demo_level()]

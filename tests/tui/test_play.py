@@ -1,0 +1,83 @@
+"""Pilot tests: play a shipped level to a win, by selection and by command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from migratelab.tui import cli_play
+from migratelab.tui.app import MigrateLabApp
+from migratelab.tui.screens.level_select import LevelSelectScreen
+from migratelab.tui.screens.play import PlayScreen
+from migratelab.tui.screens.results import ResultsScreen
+from migratelab.tui.world import load_play_level
+
+from .conftest import FIRST, fixed_levels
+
+
+async def test_win_by_page_selection(data_dir: Path) -> None:
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen)
+        # A[0] .. A[7]: mark, move right seven times, send to node 1, call, step through
+        await pilot.press("home", "v", *["right"] * 7, "1", "enter")
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and screen.session.busy
+        await pilot.press("s", "s", "n")
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+        assert app.screen.results.syscalls == 1 and app.screen.results.pages_moved == 8
+    saved = json.loads((data_dir / "progress.json").read_text())
+    assert saved["solved"]["first-move"]["stars"] == 3
+
+
+async def test_win_by_command_line_then_next_level() -> None:
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon")
+        await pilot.press(*"move Q[0] -> 1", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and not screen.session.busy
+        assert "no region named 'Q'" in str(screen.query_one("#msg").render())
+        screen.query_one("#cmd").value = ""  # type: ignore[attr-defined]
+        await pilot.press(*"move A[0:8] -> 1", "enter", "r")
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, ResultsScreen):
+                break
+        assert isinstance(app.screen, ResultsScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, PlayScreen) and app.screen.level.id == "demo"
+
+
+async def test_undo_does_not_count_and_title_to_levels() -> None:
+    app = MigrateLabApp(levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # "Play" on the title menu
+        await pilot.pause()
+        assert isinstance(app.screen, LevelSelectScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        await pilot.press("home", "2", "enter", "e")  # node 2 does not exist
+        assert screen.session.syscalls == 1
+        await pilot.press("u")
+        assert screen.session.syscalls == 0
+
+
+def test_cli_bad_level_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[level]\nid = 3\n")
+    assert cli_play.main(argparse.Namespace(level=str(bad))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("migratelab play: ") and err.count("\n") == 1
+    assert cli_play.main(argparse.Namespace(level=str(tmp_path / "missing.toml"))) == 2
