@@ -437,6 +437,20 @@ def _final_count(k: Kernel, call: MigrateCall, leftovers: list[Folio]) -> int:
 
 # -- the batched engine (v6.3+) --------------------------------------------------
 
+def _split_to(k: Kernel, call: MigrateCall, folio: Folio, split_folios: list[Folio],
+              why: str) -> bool:
+    """try_split_folio into ``split_folios``; the THP counts as one failure."""
+    pieces = split_huge_page(k, folio)
+    if pieces is None:
+        return False
+    _count_split(k, call, folio)
+    call.nr_failed += 1
+    split_folios.extend(pieces)
+    _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
+                         where="split_folios (one async pass later)", why=why))
+    return True
+
+
 def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: int,
            phase: str, split_out: list[Folio] | None, give_up: list[Folio]
            ) -> Generator[Event, None, int]:
@@ -457,14 +471,8 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
                 retry.append(folio)
             elif rc == -E.ENOMEM:
                 if folio.is_thp and split_out is not None:
-                    pieces = split_huge_page(k, folio)
-                    if pieces is not None:
-                        _count_split(k, call, folio)
-                        call.nr_failed += 1
-                        split_out.extend(pieces)
-                        _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
-                                             where="split_folios (one async pass later)",
-                                             why="no THP could be allocated on the target"))
+                    if _split_to(k, call, folio, split_out,
+                                 "no THP could be allocated on the target"):
                         continue
                     _emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
                                          why="split failed: the THP has extra references"))
@@ -504,16 +512,10 @@ def _migrate_batched_lists(k: Kernel, call: MigrateCall, folios: list[Folio],
     if prof.presplit_partially_mapped:
         kept: list[Folio] = []
         for folio in others:
-            if folio.is_thp and folio.flags & PG_PARTIALLY_MAPPED:
-                pieces = split_huge_page(k, folio)
-                if pieces is not None:
-                    _count_split(k, call, folio)
-                    call.nr_failed += 1
-                    split_folios.extend(pieces)
-                    _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
-                                         where="split_folios (one async pass later)",
-                                         why="partially mapped: on the deferred split list"))
-                    continue
+            if folio.is_thp and folio.flags & PG_PARTIALLY_MAPPED and _split_to(
+                    k, call, folio, split_folios,
+                    "partially mapped: on the deferred split list"):
+                continue
             kept.append(folio)
         others = kept
     pos = 0

@@ -582,12 +582,7 @@ def _hugetlb_fault(k: Kernel, proc: Process, vma: Vma, idx: int, write: bool) ->
     pgidx = (vma.pgoff + lo) // HPAGE_NR
     folio = backing.cache.get(pgidx) if vma.shared else None
     if folio is None:
-        for node in _candidates(k, proc, vma, lo, huge=True):
-            folio, _ = k.alloc_hugetlb(node, fallback=False)
-            if folio is not None:
-                break
-        if folio is None:
-            raise FaultError("SIGBUS: no free huge page in the allowed nodes' pools")
+        folio = _alloc_huge(k, proc, vma, lo, "no free huge page in the allowed nodes' pools")
         folio.flags |= PG_DIRTY
         if vma.shared:
             folio.mapping = backing
@@ -598,14 +593,17 @@ def _hugetlb_fault(k: Kernel, proc: Process, vma: Vma, idx: int, write: bool) ->
         _map(folio, vma, i, new_mapper=(i == lo))
 
 
-def _hugetlb_cow(k: Kernel, proc: Process, vma: Vma, lo: int, old: Folio) -> None:
-    new = None
+def _alloc_huge(k: Kernel, proc: Process, vma: Vma, lo: int, why: str) -> Folio:
+    """A huge page from the pool of the first policy node that has one, or SIGBUS."""
     for node in _candidates(k, proc, vma, lo, huge=True):
-        new, _ = k.alloc_hugetlb(node, fallback=False)
-        if new is not None:
-            break
-    if new is None:
-        raise FaultError("SIGBUS: no free huge page for copy-on-write")
+        folio, _ = k.alloc_hugetlb(node, fallback=False)
+        if folio is not None:
+            return folio
+    raise FaultError(f"SIGBUS: {why}")
+
+
+def _hugetlb_cow(k: Kernel, proc: Process, vma: Vma, lo: int, old: Folio) -> None:
+    new = _alloc_huge(k, proc, vma, lo, "no free huge page for copy-on-write")
     zap_range(k, proc, vma, lo, lo + HPAGE_NR)
     for i in range(lo, lo + HPAGE_NR):
         _map(new, vma, i, new_mapper=(i == lo))
