@@ -14,20 +14,29 @@ from migratelab.scenario.ops import Scenario
 from migratelab.scenario.runner import run_scenario
 
 ROOT = Path(__file__).parent / "conformance"
-CASES = sorted(
-    (kern, int(nodes_dir.name[5:]), result)
-    for kern in ("6.1", "6.12")
-    for nodes_dir in (ROOT / "results" / kern).iterdir()
-    for result in nodes_dir.glob("*.json")
-)
+#: The public set, and the scenarios this project ran on the real-kernel oracle.
+SETS = (ROOT, ROOT / "oracle")
 
 
-@pytest.mark.parametrize(("kernel", "nodes", "result"), CASES,
-                         ids=[f"{k}-n{n}-{r.stem}" for k, n, r in CASES])
+def _cases(root: Path) -> list[tuple[str, int, Path]]:
+    return sorted(
+        (kern, int(nodes_dir.name[5:]), result)
+        for kern in ("6.1", "6.12")
+        for nodes_dir in (root / "results" / kern).iterdir()
+        for result in nodes_dir.glob("[0-9]*.json")
+    )
+
+
+CASES = _cases(ROOT)
+ORACLE_CASES = _cases(ROOT / "oracle")
+
+
+@pytest.mark.parametrize(("kernel", "nodes", "result"), CASES + ORACLE_CASES,
+                         ids=[f"{k}-n{n}-{r.stem}" for k, n, r in CASES + ORACLE_CASES])
 def test_matches_real_kernel(kernel: str, nodes: int, result: Path) -> None:
     expected = json.loads(result.read_text())
-    scenario = msgspec.json.decode((ROOT / "scenarios" / result.name).read_bytes(),
-                                   type=Scenario)
+    scenario = msgspec.json.decode(
+        (result.parents[3] / "scenarios" / result.name).read_bytes(), type=Scenario)
     actual = run_scenario(scenario, Kernel(MachineSpec(nodes=nodes), kernel))
     diffs = compare_run(expected, actual)
     assert not diffs, "\n".join(diffs)
@@ -36,6 +45,7 @@ def test_matches_real_kernel(kernel: str, nodes: int, result: Path) -> None:
 def test_public_set_is_complete() -> None:
     assert len({r.name for _, _, r in CASES}) == 42
     assert len(CASES) == 168
+    assert len(ORACLE_CASES) == 30
 
 
 def test_comparison_names_the_first_differing_field() -> None:
