@@ -5,8 +5,6 @@ offset in the VMA, each slot holding a :class:`Folio`, one of the special values
 (zero page, huge zero page, swap entry) or ``None`` (nothing mapped).
 
 Simplifications, each visible in the docs:
-* a THP written by a process that shares it after fork is copied whole
-  (the kernel splits the PMD and copies one 4 KiB page);
 * ``madvise(MADV_PAGEOUT)`` swaps out exclusive anonymous base pages only;
   ``MADV_MERGEABLE`` (KSM) marks the VMA but merges nothing;
 * file pages are never written back; every filesystem can migrate its pages.
@@ -499,22 +497,13 @@ def _anon_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
 
 
 def _cow(k: Kernel, proc: Process, vma: Vma, idx: int, old: Folio) -> None:
-    """Break copy-on-write for this process (a shared THP is copied whole)."""
-    assert proc.mm is not None
-    if old.order:
-        vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
-        lo = vpn0 - (vma.start >> PAGE_SHIFT)
-        node = _candidates(k, proc, vma, idx, huge=True)[0]
-        new = k.alloc_thp(ANON, node)
-        if new is not None and lo >= 0 and lo + HPAGE_NR <= vma.npages:
-            zap_range(k, proc, vma, lo, lo + HPAGE_NR)
-            new.flags |= PG_DIRTY
-            for i in range(lo, lo + HPAGE_NR):
-                _map(new, vma, i, new_mapper=(i == lo))
-            _add_new(k, proc, new)
-            return
-        if new is not None:
-            k.free_folio(new)
+    """Break copy-on-write for this process, one 4 KiB page at a time.
+
+    For a THP shared after fork the kernel (5.8+) splits the writer's PMD into
+    PTEs and copies only the written page; the THP stays mapped by both
+    processes everywhere else. Page tables here are per page already, so only
+    that one entry changes.
+    """
     zap_range(k, proc, vma, idx, idx + 1)
     folio = _new_anon_page(k, proc, vma, idx)
     _map(folio, vma, idx, new_mapper=True)
