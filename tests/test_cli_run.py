@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,26 @@ def test_real_machine_only_ops_are_skipped(tmp_path: Path,
     code, out, _ = run(capsys, path)
     assert code == 0
     assert "sleep  (skipped)" in out and "drop_caches  (skipped)" in out
+
+
+def test_cpuset_and_setuid_stage_eacces_and_eperm(tmp_path: Path) -> None:
+    """Simulator-only ops make rows 32 and 34 stageable: a node outside the
+    cpuset fails with EACCES after earlier entries are done; MOVE_ALL without
+    CAP_SYS_NICE fails with EPERM."""
+    scen = tmp_path / "cs.json"
+    scen.write_text(json.dumps({"name": "cs", "ops": [
+        {"op": "mmap", "id": "A", "pages": 8, "kind": "anon"},
+        {"op": "touch", "id": "A", "pages": "all"},
+        {"op": "cpuset", "nodes": [0]},
+        {"op": "move_pages", "entries": [["A", 0, 0], ["A", 1, 1]]},
+        {"op": "cpuset", "nodes": [0, 1]},
+        {"op": "setuid", "uid": 65534},
+        {"op": "move_pages", "entries": [["A", 1, 1]], "flags": ["MPOL_MF_MOVE_ALL"]},
+        {"op": "move_pages", "entries": [["A", 1, 1]]},
+    ]}))
+    out = subprocess.run([sys.executable, "-m", "migratelab", "run", str(scen), "--json"],
+                         capture_output=True, text=True, check=True)
+    ops = json.loads(out.stdout)["ops"]
+    assert (ops[3]["ret"], ops[3]["errno"], ops[3]["status_str"]) == (-1, "EACCES", ["0", "UNSET"])
+    assert (ops[6]["ret"], ops[6]["errno"]) == (-1, "EPERM")
+    assert (ops[7]["ret"], ops[7]["status_str"]) == (0, ["1"])

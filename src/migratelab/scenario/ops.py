@@ -259,6 +259,21 @@ class Writeback(Base, tag="writeback"):
     pages: PageSel = "all"
 
 
+class Cpuset(Base, tag="cpuset"):
+    """[simulator only] Restrict a task's cpuset to these memory nodes."""
+
+    nodes: list[NodeRef]
+    pid: PidRef = "self"
+
+
+class Setuid(Base, tag="setuid"):
+    """[simulator only] Change the task's uid; capabilities not listed are dropped."""
+
+    uid: int
+    caps: list[Literal["CAP_SYS_NICE", "CAP_SYS_PTRACE"]] = []
+    pid: PidRef = "self"
+
+
 # -- real-machine-only ops: accepted and skipped ---------------------------------------
 
 class _Skipped(msgspec.Struct, tag_field="op", kw_only=True):
@@ -297,11 +312,12 @@ Op = (
     Mmap | Munmap | Mprotect | Madvise | Mbind | SetMempolicy | Touch | Mlock | Munlock
     | Fork | Child | ChildExit | MovePages | Query | Vmsplice | Unpin | FillNode | ReleaseFill
     | HugetlbPool | Snapshot | PagevecHold | LruAddDrain | LruAddDrainAll | Pin | LockPage
-    | Writeback | Sysctl | DropCaches | Compact | Sleep | Cat | Exec | MemcpyBench
+    | Writeback | Cpuset | Setuid | Sysctl | DropCaches | Compact | Sleep | Cat | Exec | MemcpyBench
 )
 
 SIMULATOR_ONLY = frozenset(
-    {"pagevec_hold", "lru_add_drain", "lru_add_drain_all", "pin", "lock_page", "writeback"})
+    {"pagevec_hold", "lru_add_drain", "lru_add_drain_all", "pin", "lock_page", "writeback",
+     "cpuset", "setuid"})
 REAL_ONLY = frozenset(
     {"sysctl", "drop_caches", "compact", "sleep", "cat", "exec", "memcpy_bench"})
 OP_NAMES: tuple[str, ...] = tuple(

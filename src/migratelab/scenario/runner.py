@@ -321,6 +321,23 @@ class ScenarioRunner:
             for folio in self.folios_at(proc, op.id, op.pages, index):
                 folio.flags |= bit
                 k.pending_locks.append(folio)
+        elif isinstance(op, (O.Cpuset, O.Setuid)):
+            pid = self.pid(op.pid, index)
+            task = proc if pid == 0 else k.find_task(pid)
+            if task is None:
+                raise RunError(index, "pid", f"no task with pid {pid}")
+            if isinstance(op, O.Cpuset):
+                nodes = [self.node(ref, index, "nodes") for ref in op.nodes]
+                bad = [n for n in nodes if not k.node_has_memory(n)]
+                if bad or not nodes:
+                    raise RunError(index, "nodes", f"a cpuset needs existing memory nodes, "
+                                                   f"got {nodes}")
+                task.cpuset = frozenset(nodes)
+            else:
+                if op.uid < 0:
+                    raise RunError(index, "uid", "expected a uid >= 0")
+                task.uid = op.uid
+                task.caps = frozenset(op.caps)
         else:  # pragma: no cover - every Op type is handled above
             raise RunError(index, "op", f"unsupported op {O.op_name(op)!r}")
 
