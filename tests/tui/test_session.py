@@ -9,7 +9,6 @@ import pytest
 
 from migratelab.game.commands import CommandError, complete, parse
 from migratelab.game.progress import LevelRecord, load_progress, save_progress
-from migratelab.game.session import Session
 from migratelab.kernel import events as ev
 from migratelab.scenario import ops as O
 from migratelab.tui.world import demo_level
@@ -84,3 +83,17 @@ def test_progress_roundtrip_and_corrupt_file(data_dir: Path) -> None:
     assert not path.exists() and any(data_dir.glob("progress.json.corrupt-*"))
     path.write_text(json.dumps({"solved": {"x": {"stars": 1}}}))
     assert load_progress().warning
+
+
+def test_undo_by_replay_on_a_big_world(monkeypatch: pytest.MonkeyPatch) -> None:
+    from migratelab.game import session as S
+
+    monkeypatch.setattr(S, "DEEPCOPY_MAX_FOLIOS", 0)
+    s = demo_level(pages=16, mem_mb=16).session()
+    s.submit(parse("move A[0:8] -> 1", s.regions()))
+    s.finish()
+    s.submit(parse("move A[8:16] -> 1", s.regions()))
+    s.finish()
+    assert s.goal()[0]
+    assert s.undo() and s.syscalls == 1 and not s.goal()[0]
+    assert s.pages_moved == 8

@@ -93,7 +93,7 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
             sel = _selection(part, regions)
             entries.extend(QueryEntryObj(id=sel.region, page=p)
                            for p in range(sel.start, sel.end))
-        return Query(entries=list(entries))  # type: ignore[arg-type]
+        return Query(entries=list(entries))
     if verb == "move":
         flags = ["MPOL_MF_MOVE"]
         words = rest.split()
@@ -113,7 +113,7 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
                                              node=node), flags=flags)
         moves = [EntryObj(id=s.region, page=p, node=n)
                  for s, n in specs for p in range(s.start, s.end)]
-        return MovePages(entries=list(moves), flags=flags)  # type: ignore[arg-type]
+        return MovePages(entries=list(moves), flags=flags)
     raise CommandError(f"unknown command {verb!r} (known: {', '.join(VERBS)})")
 
 

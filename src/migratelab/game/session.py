@@ -6,8 +6,11 @@ history of syscall records. A ``move_pages``/``query`` is started with
 :meth:`Session.step`; the live view of the call (``status[]`` filling in, the
 batch being built, the ``migrate_pages`` call in progress) is kept in
 :class:`LiveCall`, derived only from the engine's events. Undo restores a deep
-copy of the runner taken before the last syscall and does not count against
-par. Nothing here imports a UI.
+copy of the runner taken before the last syscall when the world is small, and
+otherwise replays every earlier syscall on a fresh world (the engine is
+deterministic; a deep copy of a 1 GiB process's linked LRU lists overflows
+Python's recursion limit). Undo does not count against par. Nothing here
+imports a UI.
 """
 
 from __future__ import annotations
@@ -64,11 +67,18 @@ class LiveCall:
     errno: str | None = None
 
 
+#: Worlds with at most this many folios are snapshotted with deepcopy.
+DEEPCOPY_MAX_FOLIOS = 4096
+
+Intent = O.MovePages | O.Query | O.LruAddDrainAll | O.LruAddDrain
+
+
 @dataclass(slots=True)
 class _Snapshot:
-    runner: ScenarioRunner
+    runner: ScenarioRunner | None  # None: rebuild by replaying ``ops``
     history: list[dict[str, Any]]
     commands: list[str]
+    ops: list[Intent]
 
 
 class Session:
@@ -92,6 +102,7 @@ class Session:
         self.version = 0
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
+        self._ops: list[Intent] = []
 
     def _fresh(self) -> ScenarioRunner:
         runner = self._make_runner()
@@ -144,17 +155,34 @@ class Session:
         return 2 if self.syscalls <= 2 * self.par else 1
 
     # -- intents ---------------------------------------------------------------------
-    def submit(self, op: O.MovePages | O.Query | O.LruAddDrainAll | O.LruAddDrain,
-               text: str = "") -> None:
+    def _snapshot(self) -> _Snapshot:
+        small = len(self.runner.k.folios) <= DEEPCOPY_MAX_FOLIOS
+        return _Snapshot(copy.deepcopy(self.runner) if small else None, list(self.history),
+                         list(self.commands), list(self._ops))
+
+    def _restore(self, snap: _Snapshot) -> None:
+        if snap.runner is not None:
+            self.runner = snap.runner
+        else:
+            runner = self._fresh()
+            runner.detail = False
+            for i, op in enumerate(snap.ops):
+                runner.apply(op, i, runner.proc)
+            runner.detail = True
+            self.runner = runner
+        self.history, self.commands, self._ops = snap.history, snap.commands, snap.ops
+
+    def submit(self, op: Intent, text: str = "") -> None:
         """Start a syscall (or apply a drain at once). Raises :class:`SessionError`."""
         if self._pending is not None:
             raise SessionError("a call is in progress: step or run it to the end first")
-        snap = _Snapshot(copy.deepcopy(self.runner), list(self.history), list(self.commands))
+        snap = self._snapshot()
         index = len(self.history)
         label = text or O.op_name(op)
         if isinstance(op, (O.LruAddDrainAll, O.LruAddDrain)):
             rec = self.runner.apply(op, index, self.runner.proc)
             self._undo.append(snap)
+            self._ops.append(op)
             self.history.append(rec)
             self.commands.append(label)
             self.trace.append(f"# {label}: drained {rec.get('drained', 0)} pages")
@@ -168,6 +196,7 @@ class Session:
         except RunError as exc:
             raise SessionError(exc.message) from None
         self._undo.append(snap)
+        self._ops.append(op)
         self._pending = pending
         self.commands.append(label)
         self.live = LiveCall(op=op, count=len(addrs), nodes=nodes, flags=flags,
@@ -267,7 +296,7 @@ class Session:
         if self._pending is not None:
             self._pending.events.close()
             self._pending = None
-        self.runner, self.history, self.commands = snap.runner, snap.history, snap.commands
+        self._restore(snap)
         self.live = None
         self.last_record = self.history[-1] if self.history else None
         self.trace.append("# undo")
@@ -284,6 +313,7 @@ class Session:
         self.history.clear()
         self.commands.clear()
         self._undo.clear()
+        self._ops.clear()
         self.live = None
         self.last_record = None
         self.last_event = None

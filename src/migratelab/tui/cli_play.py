@@ -28,7 +28,7 @@ def main(args: argparse.Namespace) -> int:
         except InputError as exc:
             print(f"migratelab play: {exc}", file=sys.stderr)
             return 2
-        except Exception as exc:  # noqa: BLE001 - a bad level must never print a traceback
+        except Exception as exc:
             print(f"migratelab play: {path}: {exc}", file=sys.stderr)
             return 2
     from migratelab.tui.app import MigrateLabApp

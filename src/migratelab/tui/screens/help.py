@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -48,7 +49,7 @@ def help_markdown() -> str:
 class HelpScreen(ModalScreen[None]):
     """Scrollable help."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,f1", "app.pop_screen", "Close help", id="help.close"),
     ]
 

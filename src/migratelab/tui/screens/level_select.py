@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class LevelSelectScreen(Screen[None]):
     """Levels grouped by chapter; the next unsolved one is highlighted."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "app.pop_screen", "Back", id="levels.back"),
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -49,7 +49,7 @@ TAB_TITLES = {"tab-call": "Call", "tab-nodes": "Nodes", "tab-lru": "LRU",
 class PlayScreen(Screen[None]):
     """One level (or the sandbox) being played."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "call", "Call move_pages", id="play.call", priority=False),
         Binding("s", "step", "Step", id="play.step"),
         Binding("n", "step_over", "Step over batch", id="play.over"),
@@ -128,7 +128,11 @@ class PlayScreen(Screen[None]):
     def _sync(self) -> None:
         s = self.session
         v = s.version
+        heavy = {"nodes", "address"} & s.changed or not s.busy
         for pane in self.query(".pane"):
+            # the page views only redraw when pages moved (or no call is running)
+            if isinstance(pane, (AddressSpace, FrameMap)) and not heavy:
+                continue
             if hasattr(pane, "version"):
                 pane.version = v
             pane.set_class(pane.id is not None and pane.id.removeprefix("pane-") in s.changed,
@@ -139,7 +143,7 @@ class PlayScreen(Screen[None]):
         marked = {TAB_OF[c] for c in s.changed if c in TAB_OF}
         for tab_id, title in TAB_TITLES.items():
             tab = tabs.get_tab(tab_id)
-            tab.label = ("◆" + title) if tab_id in marked else title  # type: ignore[assignment]
+            tab.label = ("◆" + title) if tab_id in marked else title
         self.query_one("#titlebar", Static).update(self._title())
 
     def _say(self, text: str, error: bool = False) -> None:
@@ -202,7 +206,7 @@ class PlayScreen(Screen[None]):
                    for (rid, page), node in req.draft.items()]
         flags = ["MPOL_MF_MOVE_ALL" if req.move_all else "MPOL_MF_MOVE"]
         text = draft_command(req.draft, req.move_all)
-        if self._submit(O.MovePages(entries=list(entries), flags=flags), text):  # type: ignore[arg-type]
+        if self._submit(O.MovePages(entries=list(entries), flags=flags), text):
             req.draft = {}
             self.query_one(AddressSpace).set_draft(req.draft)
 

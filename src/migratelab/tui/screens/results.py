@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,7 +34,7 @@ def stars_text(stars: int) -> str:
 class ResultsScreen(ModalScreen[str]):
     """Syscalls, pages moved, migrate_pages calls and par; next level or back."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "choose('next')", "Next level", id="results.next"),
         Binding("l", "choose('levels')", "Level select", id="results.levels"),
         Binding("escape", "choose('stay')", "Keep playing", id="results.stay"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
@@ -15,7 +17,7 @@ from migratelab.tui.assets import read_asset
 class TitleScreen(Screen[None]):
     """Title art and a menu."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "app.levels", "Play", id="title.play"),
         Binding("x", "app.sandbox", "Sandbox", id="title.sandbox"),
     ]

@@ -10,7 +10,7 @@ cache is keyed on the session's version counter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -57,7 +57,7 @@ class Row:
 class AddressSpace(ScrollView, can_focus=True):
     """Pages of the session's process; cursor and range selection for composing."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor(-1, 0)", "Page up a row", id="as.up", show=False),
         Binding("down,j", "cursor(1, 0)", "Page down a row", id="as.down", show=False),
         Binding("left", "cursor(0, -1)", "Previous page", id="as.left", show=False),
@@ -73,7 +73,7 @@ class AddressSpace(ScrollView, can_focus=True):
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False)
-    anchor: reactive[int | None] = reactive(None, repaint=False)
+    mark_start: reactive[int | None] = reactive(None, repaint=False)
     version: reactive[int] = reactive(-1, repaint=False)
 
     class Assign(Message):
@@ -157,7 +157,6 @@ class AddressSpace(ScrollView, can_focus=True):
     # -- state pushed down ---------------------------------------------------------------
     def watch_version(self) -> None:
         self._cache.clear()
-        self._layout_key = (-1,)
         self.refresh()
 
     def set_draft(self, draft: dict[tuple[str, int], int]) -> None:
@@ -173,9 +172,9 @@ class AddressSpace(ScrollView, can_focus=True):
     # -- selection --------------------------------------------------------------------
     def selection(self) -> tuple[int, int]:
         """Inclusive flat range of the selection (the cursor alone without a mark)."""
-        if self.anchor is None:
+        if self.mark_start is None:
             return self.cursor, self.cursor
-        return min(self.anchor, self.cursor), max(self.anchor, self.cursor)
+        return min(self.mark_start, self.cursor), max(self.mark_start, self.cursor)
 
     def picks(self) -> list[tuple[str, int]]:
         """(region id, page) of every selected page."""
@@ -229,14 +228,14 @@ class AddressSpace(ScrollView, can_focus=True):
 
     def action_mark(self) -> None:
         """Start a range at the cursor, or end it."""
-        self.anchor = self.cursor if self.anchor is None else None
+        self.mark_start = self.cursor if self.mark_start is None else None
         self._cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self.describe_cursor()))
 
     def action_clear_mark(self) -> None:
         """Drop the selection."""
-        self.anchor = None
+        self.mark_start = None
         self._cache.clear()
         self.refresh()
 
@@ -245,7 +244,7 @@ class AddressSpace(ScrollView, can_focus=True):
         picks = self.picks()
         if picks:
             self.post_message(self.Assign(picks, node))
-        self.anchor = None
+        self.mark_start = None
         self._cache.clear()
         self.refresh()
 
@@ -325,7 +324,7 @@ class AddressSpace(ScrollView, can_focus=True):
                 text = text[0] + "_" if text[1] == "." else text
             if flat == self.cursor:
                 style = style + CURSOR
-            elif lo <= flat <= hi and self.anchor is not None:
+            elif lo <= flat <= hi and self.mark_start is not None:
                 style = style + SELECTED
             segs.append(Segment(text, style))
         return Strip(segs)

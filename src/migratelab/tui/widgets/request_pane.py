@@ -64,7 +64,7 @@ class RequestPane(LivePane):
                           for r, a, b, _ in runs(self.draft)[:12]))
         t.append("\nnodes[] = ")
         for _, a, b, n in runs(self.draft)[:12]:
-            t.append(f"{n}" + (f"×{b - a}" if b - a > 1 else "") + " ", node_style(n))
+            t.append(f"{n}" + (f"×{b - a}" if b - a > 1 else "") + " ", node_style(n))  # noqa: RUF001
         t.append(f"\nflags   = MPOL_MF_MOVE{'_ALL' if self.move_all else ''}  (a toggles)")
         t.append("\nEnter: call  c: clear", DIM)
         return t

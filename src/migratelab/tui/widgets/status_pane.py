@@ -39,6 +39,7 @@ class StatusPane(LivePane):
             t.append(" " if (i + 1) % 16 else "\n")
         if len(status) > MAX_SHOWN:
             t.append(f"… {len(status) - MAX_SHOWN} more\n", DIM)
-        hist = Counter("?" if s == E.UNSET else E.status_str(s) for s in status)
-        t.append("\n" + "  ".join(f"{k}×{v}" for k, v in sorted(hist.items())), DIM)
+        counts = Counter(status)  # ints first: fast on a 262,144-entry request
+        hist = sorted(("?" if k == E.UNSET else E.status_str(k), v) for k, v in counts.items())
+        t.append("\n" + "  ".join(f"{k}×{v}" for k, v in hist), DIM)  # noqa: RUF001
         return t
