@@ -75,6 +75,8 @@ class Vma:
     pgoff: int = 0
     name: str = ""
     pt: list[PteValue] = field(default_factory=list)
+    #: An anonymous page was ever mapped here (the kernel's vma->anon_vma).
+    anon_vma: bool = False
 
     @property
     def npages(self) -> int:
@@ -148,7 +150,7 @@ class Mm:
         upper = Vma(start=addr, end=vma.end, kind=vma.kind, prot=vma.prot, shared=vma.shared,
                     hugepage=vma.hugepage, locked=vma.locked, mergeable=vma.mergeable,
                     policy=vma.policy, backing=vma.backing, pgoff=vma.pgoff + cut,
-                    name=vma.name, pt=vma.pt[cut:])
+                    name=vma.name, pt=vma.pt[cut:], anon_vma=vma.anon_vma)
         del vma.pt[cut:]
         vma.end = addr
         self._last = None
@@ -185,6 +187,8 @@ class Process:
 def _map(folio: Folio, vma: Vma, idx: int, new_mapper: bool) -> None:
     """Point one PTE at a folio; ``new_mapper`` when this process did not map it yet."""
     vma.pt[idx] = folio
+    if folio.kind is ANON:
+        vma.anon_vma = True
     if folio.submaps is not None:
         folio.submaps[_subpage(folio, vma, idx)] += 1
     if new_mapper:
@@ -463,27 +467,26 @@ def handle_mm_fault(k: Kernel, proc: Process, addr: int, write: bool) -> None:
 
 def _anon_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
                 write: bool) -> None:
-    if entry is None or entry is HUGE_ZERO_PAGE:
-        if _thp_eligible(k, vma, idx):
-            if write and _try_thp(k, proc, vma, idx):
-                return
-            if not write:
-                vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
-                lo = vpn0 - (vma.start >> PAGE_SHIFT)
-                for i in range(lo, lo + HPAGE_NR):
-                    vma.pt[i] = HUGE_ZERO_PAGE
-                return
-        if entry is HUGE_ZERO_PAGE:
-            # the huge zero PMD is split into zero-page PTEs before the write
-            vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
-            lo = vpn0 - (vma.start >> PAGE_SHIFT)
-            for i in range(lo, lo + HPAGE_NR):
-                if vma.pt[i] is HUGE_ZERO_PAGE:
-                    vma.pt[i] = ZERO_PAGE
-        if not write:
-            vma.pt[idx] = ZERO_PAGE
+    if entry is None and _thp_eligible(k, vma, idx):
+        if write and _try_thp(k, proc, vma, idx):
             return
-        entry = vma.pt[idx]
+        if not write:
+            lo = _pmd_start(vma, idx)
+            for i in range(lo, lo + HPAGE_NR):
+                vma.pt[i] = HUGE_ZERO_PAGE
+            return
+    if entry is HUGE_ZERO_PAGE:
+        if not write:
+            return
+        # a write splits the huge zero PMD into zero-page PTEs and copies one page
+        lo = _pmd_start(vma, idx)
+        for i in range(lo, lo + HPAGE_NR):
+            if vma.pt[i] is HUGE_ZERO_PAGE:
+                vma.pt[i] = ZERO_PAGE
+        entry = ZERO_PAGE
+    if entry is None and not write:
+        vma.pt[idx] = ZERO_PAGE
+        return
     if entry is ZERO_PAGE or entry is SWAP_ENTRY or entry is None:
         if not write and entry is ZERO_PAGE:
             return
@@ -494,6 +497,12 @@ def _anon_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
     assert isinstance(entry, Folio)
     if write and entry.mapcount > 1 and entry.kind == ANON:
         _cow(k, proc, vma, idx, entry)
+
+
+def _pmd_start(vma: Vma, idx: int) -> int:
+    """Index in the VMA of the first page of the 2 MiB range containing ``idx``."""
+    vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
+    return vpn0 - (vma.start >> PAGE_SHIFT)
 
 
 def _cow(k: Kernel, proc: Process, vma: Vma, idx: int, old: Folio) -> None:
@@ -528,6 +537,31 @@ def _file_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
     if write:
         folio.flags |= PG_DIRTY
     _map(folio, vma, idx, new_mapper=True)
+    if not write:
+        _fault_around(vma, idx)
+
+
+#: fault_around_bytes: a read fault on a file also maps cached neighbours.
+FAULT_AROUND_PAGES = 16
+
+
+def _fault_around(vma: Vma, idx: int) -> None:
+    """do_fault_around(): map the pages of the aligned 64 KiB window around a read
+    fault that are already in the page cache (clipped to the VMA and to the 2 MiB
+    page table). Nothing new is read in."""
+    backing = vma.backing
+    assert backing is not None
+    vpn = (vma.start >> PAGE_SHIFT) + idx
+    first = max(vpn - vpn % FAULT_AROUND_PAGES, vpn - vpn % HPAGE_NR)
+    last = min(first + FAULT_AROUND_PAGES, vpn - vpn % HPAGE_NR + HPAGE_NR)
+    base = vma.start >> PAGE_SHIFT
+    for v in range(max(first, base), min(last, vma.end >> PAGE_SHIFT)):
+        i = v - base
+        if vma.pt[i] is not None:
+            continue
+        cached = backing.cache.get(vma.pgoff + i)
+        if cached is not None:
+            _map(cached, vma, i, new_mapper=True)
 
 
 def page_cache_get(k: Kernel, proc: Process, vma: Vma, idx: int) -> Folio:
@@ -600,6 +634,13 @@ def _hugetlb_cow(k: Kernel, proc: Process, vma: Vma, lo: int, old: Folio) -> Non
 
 # -- fork and exit ------------------------------------------------------------------
 
+def _needs_copy(vma: Vma) -> bool:
+    """vma_needs_copy(): page tables are copied only where a fault could not
+    rebuild them: hugetlb, VM_PFNMAP/VM_IO, and VMAs with anonymous pages. Shared
+    file and shmem mappings start empty in the child and fault in on demand."""
+    return vma.kind in ("hugetlb", "io") or vma.anon_vma
+
+
 def do_fork(k: Kernel, parent: Process, name: str = "") -> Process:
     """fork(2): copy the VMAs; private pages become copy-on-write shared."""
     assert parent.mm is not None
@@ -615,8 +656,11 @@ def do_fork(k: Kernel, parent: Process, name: str = "") -> Process:
         copy = Vma(start=vma.start, end=vma.end, kind=vma.kind, prot=vma.prot,
                    shared=vma.shared, hugepage=vma.hugepage, locked=False,
                    mergeable=vma.mergeable, policy=vma.policy, backing=vma.backing,
-                   pgoff=vma.pgoff, name=vma.name, pt=[None] * vma.npages)
+                   pgoff=vma.pgoff, name=vma.name, pt=[None] * vma.npages,
+                   anon_vma=vma.anon_vma)
         child.mm.insert(copy)
+        if not _needs_copy(vma):
+            continue
         seen: set[Folio] = set()
         for idx, entry in enumerate(vma.pt):
             if isinstance(entry, Folio):
