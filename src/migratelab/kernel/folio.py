@@ -90,6 +90,18 @@ class Folio:
         self.lru_next: Folio | None = None
         self.lru_on: object | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        # The LRU neighbours are left out: a deep copy would otherwise recurse
+        # along the whole list. LruList restores them (see lru.LruList).
+        return {name: getattr(self, name) for name in self.__slots__
+                if name not in ("lru_prev", "lru_next")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.lru_prev = None
+        self.lru_next = None
+
     @property
     def nr_pages(self) -> int:
         """Number of 4 KiB pages in the folio."""

@@ -86,6 +86,19 @@ class LruList:
         self.count -= 1
         self.pages -= folio.nr_pages
 
+    def __getstate__(self) -> dict[str, object]:
+        # a flat list, so copying and pickling never recurse along the links
+        return {"name": self.name, "order": list(self)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.name = str(state["name"])
+        self.head = self.tail = None
+        self.count = self.pages = 0
+        order = state["order"]
+        assert isinstance(order, list)
+        for folio in reversed(order):
+            self.push(folio)
+
     def __len__(self) -> int:
         return self.count
 
