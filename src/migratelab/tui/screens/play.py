@@ -75,6 +75,7 @@ class PlayScreen(Screen[None]):
         self.won = False
         self._run_timer: Timer | None = None
         self._budget = 0.0
+        self._shown_title = ""
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -143,8 +144,13 @@ class PlayScreen(Screen[None]):
         marked = {TAB_OF[c] for c in s.changed if c in TAB_OF}
         for tab_id, title in TAB_TITLES.items():
             tab = tabs.get_tab(tab_id)
-            tab.label = ("◆" + title) if tab_id in marked else title
-        self.query_one("#titlebar", Static).update(self._title())
+            label = ("◆" + title) if tab_id in marked else title
+            if str(tab.label) != label:  # a new label reflows the tab strip
+                tab.label = label
+        title_text = self._title()
+        if title_text != self._shown_title:
+            self._shown_title = title_text
+            self.query_one("#titlebar", Static).update(title_text)
 
     def _say(self, text: str, error: bool = False) -> None:
         msg = self.query_one("#msg", Static)

@@ -9,6 +9,7 @@ cache is keyed on the session's version counter.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -96,7 +97,11 @@ class AddressSpace(ScrollView, can_focus=True):
         self.session = session
         #: (region id, page) -> target node of the request being composed.
         self.draft: dict[tuple[str, int], int] = {}
-        self._rows: list[Row] = []
+        #: First line of each region's header; rows are computed on demand, so a
+        #: 1 GiB region costs nothing to lay out.
+        self._row_starts: list[int] = []
+        self._n_lines = 0
+        self._label_w = (1, 1)
         self._region_ids: list[str] = []
         self._offsets: list[int] = []  # flat index of each region's first page
         self._total = 0
@@ -108,7 +113,7 @@ class AddressSpace(ScrollView, can_focus=True):
     def _ensure_layout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
         key = (id(self.session.runner), len(self.session.runner.regions), width)
-        if key == self._layout_key and self._rows:
+        if key == self._layout_key and self._n_lines:
             return
         runner = self.session.runner
         regions = sorted(runner.regions.items(), key=lambda kv: kv[1].base)
@@ -119,23 +124,36 @@ class AddressSpace(ScrollView, can_focus=True):
         while per_row * 2 <= room and per_row < 64:
             per_row *= 2
         self._per_row = per_row
-        rows: list[Row] = []
+        self._label_w = (name_w, digits)
+        starts: list[int] = []
         offsets: list[int] = []
-        flat = 0
-        for ri, (rid, reg) in enumerate(regions):
+        flat = line = 0
+        for _rid, reg in regions:
             offsets.append(flat)
-            rows.append(Row(ri, 0, 0, f"{rid}: {reg.kind}, {reg.pages} pages at {reg.base:#x}"))
-            for first in range(0, reg.pages, per_row):
-                rows.append(Row(ri, first, min(per_row, reg.pages - first),
-                                f"{rid}[{first:>{digits}}]".ljust(name_w + digits + 3)))
+            starts.append(line)
+            line += 1 + -(-reg.pages // per_row)
             flat += reg.pages
-        self._rows = rows
+        self._row_starts = starts
+        self._n_lines = line
         self._region_ids = [rid for rid, _ in regions]
         self._offsets = offsets
         self._total = flat
         self._layout_key = key
         self._cache.clear()
-        self.virtual_size = Size(width, len(rows))
+        self.virtual_size = Size(width, line)
+
+    def _row(self, line: int) -> Row:
+        """The row shown on ``line`` (a region header or a run of pages)."""
+        ri = bisect.bisect_right(self._row_starts, line) - 1
+        rid = self._region_ids[ri]
+        reg = self.session.runner.regions[rid]
+        within = line - self._row_starts[ri]
+        if within == 0:
+            return Row(ri, 0, 0, f"{rid}: {reg.kind}, {reg.pages} pages at {reg.base:#x}")
+        first = (within - 1) * self._per_row
+        name_w, digits = self._label_w
+        return Row(ri, first, min(self._per_row, reg.pages - first),
+                   f"{rid}[{first:>{digits}}]".ljust(name_w + digits + 3))
 
     def _locate(self, flat: int) -> tuple[int, int]:
         """(region index, page) of a flat page index."""
@@ -293,9 +311,9 @@ class AddressSpace(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         line = scroll_y + y
         width = self.scrollable_content_region.width
-        if line >= len(self._rows):
+        if line >= self._n_lines:
             return Strip.blank(width)
-        row = self._rows[line]
+        row = self._row(line)
         base_flat = self._offsets[row.region] + row.first
         lo, hi = self.selection()
         in_row = (base_flat <= self.cursor < base_flat + row.count

@@ -16,15 +16,39 @@ class LivePane(Static):
     """A pane that renders session state; set ``version`` (attribute down) to redraw."""
 
     DEFAULT_CLASSES = "pane"
-    version: reactive[int] = reactive(-1, repaint=True, layout=True)
+    version: reactive[int] = reactive(-1, repaint=False)
 
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
+        self._drawn: RenderableType | None = None
+        self._height = -1
+
+    def watch_version(self) -> None:
+        """Redraw; ask for a (whole-screen) layout only when the height changed.
+
+        Panes are ``height: auto``, so a new line must reflow the screen, but most
+        steps change text in place and a repaint of this pane is enough.
+        """
+        self._drawn = self.draw()
+        if not self.is_mounted:
+            return
+        if not self.size.width:
+            # in a hidden tab: showing the tab lays it out and measures it anyway
+            self._height = -1
+            return
+        height = self.get_content_height(self.size, self.app.size, self.content_size.width)
+        if height != self._height:
+            self._height = height
+            self.refresh(layout=True)
+        else:
+            self.refresh()
 
     def render(self) -> RenderableType:
         """Draw the pane from the session."""
-        return self.draw()
+        if self._drawn is None:
+            self._drawn = self.draw()
+        return self._drawn
 
     def draw(self) -> RenderableType:
         """Subclasses return what to show."""
