@@ -48,7 +48,7 @@ from migratelab.kernel.folio import (
     PG_WRITEBACK,
     Folio,
 )
-from migratelab.kernel.mm import PAGE_SHIFT
+from migratelab.kernel.huge_memory import split_huge_page
 from migratelab.kernel.physmem import FRAME_ANON
 
 if TYPE_CHECKING:
@@ -285,42 +285,6 @@ def _move_to_new_folio(k: Kernel, call: MigrateCall, folio: Folio, node: int,
 
 
 # -- THP split -----------------------------------------------------------------
-
-def split_huge_page(k: Kernel, folio: Folio) -> list[Folio] | None:
-    """Split an isolated THP into 512 isolated base folios; None if it is pinned."""
-    if folio.pins or folio.flags & PG_LOCKED:
-        return None
-    mem = k.mem(folio.node)
-    mem.split_block(folio.pfn, FRAME_ANON)
-    pieces: list[Folio] = []
-    keep = folio.flags & ~(PG_PARTIALLY_MAPPED)
-    for i in range(HPAGE_NR):
-        piece = k.new_folio(ANON, 0, folio.node, folio.pfn + i)
-        piece.flags = keep | PG_ISOLATED
-        piece.refcount = 1  # the isolation reference each piece inherits
-        pieces.append(piece)
-    vpn_base = None
-    for proc in k.processes.values():
-        if proc.mm is None:
-            continue
-        for vma in proc.mm.vmas:
-            base = vma.start >> PAGE_SHIFT
-            for idx, entry in enumerate(vma.pt):
-                if entry is folio:
-                    vpn = base + idx
-                    if vpn_base is None:
-                        vpn_base = vpn - vpn % HPAGE_NR
-                    piece = pieces[vpn % HPAGE_NR]
-                    vma.pt[idx] = piece
-                    piece.mapcount += 1
-                    piece.refcount += 1
-    vec = k.lru.vecs[folio.node]
-    vec.nr_isolated += 0  # 512 pieces x 1 page == one THP x 512 pages
-    k.large_folios.discard(folio)
-    folio.refcount = 0
-    k.vmstat["thp_split_page"] += 1
-    return pieces
-
 
 # -- the loop engine (v4.14 .. v6.2) ---------------------------------------------
 

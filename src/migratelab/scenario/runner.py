@@ -18,6 +18,7 @@ from typing import Any
 from migratelab.kernel import errno as E
 from migratelab.kernel.events import Event
 from migratelab.kernel.folio import PG_LOCKED, PG_LRU, PG_WRITEBACK, Folio
+from migratelab.kernel.huge_memory import deferred_split_scan
 from migratelab.kernel.machine import AGREEMENT_COUNTERS, Kernel
 from migratelab.kernel.mempolicy import MemPolicy
 from migratelab.kernel.mm import (
@@ -287,6 +288,8 @@ class ScenarioRunner:
             self.pins.clear()
         elif isinstance(op, O.FillNode):
             node = self._mem_node(op.node, index)
+            # squeezing a node is memory pressure: the THP shrinker runs too
+            rec["thps_split_by_shrinker"] = deferred_split_scan(k)
             k.mem(node).fill(op.leave_mb * 256, op.hole_pages)
         elif isinstance(op, O.ReleaseFill):
             for each in k.nodes:
