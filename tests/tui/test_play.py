@@ -81,3 +81,23 @@ def test_cli_bad_level_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert err.startswith("migratelab play: ") and err.count("\n") == 1
     assert cli_play.main(argparse.Namespace(level=str(tmp_path / "missing.toml"))) == 2
+
+
+async def test_explain_a_status_from_the_command_line() -> None:
+    """``explain N`` answers with the kernel function, inline and as a notification."""
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon", *"explain 0", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        assert "no move_pages call" in str(screen.query_one("#msg").render())
+        screen.query_one("#cmd").value = ""  # type: ignore[attr-defined]
+        await pilot.press(*"move A[0:2] -> 1", "enter", "e")
+        await pilot.pause()
+        await pilot.press("colon", *"explain 1", "enter")
+        await pilot.pause()
+        assert "status[1] = 1" in str(screen.query_one("#msg").render())
+        notes = list(app._notifications)
+        assert notes and "add_page_for_migration isolated" in notes[-1].message

@@ -5,6 +5,7 @@ Grammar (whitespace is free)::
     move SPEC [, SPEC ...] [all]      SPEC := REGION[I] -> NODE | REGION[A:B] -> NODE
     query REGION[I] | REGION[A:B] [, ...]
     drain
+    explain I                         why status[I] of the last call holds its value
 
 ``all`` (or ``MOVE_ALL``/``--all``) adds ``MPOL_MF_MOVE_ALL``. A single range
 becomes a ``range`` op; anything else becomes explicit entries, in order. The
@@ -28,11 +29,20 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain")
+VERBS = ("move", "query", "drain", "explain")
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
 PSEUDO_REGIONS = frozenset({"UNMAPPED", "NULL"})
 
-Command = MovePages | Query | LruAddDrainAll
+
+
+@dataclass(frozen=True, slots=True)
+class Explain:
+    """``explain I``: not a syscall, a question about ``status[I]``."""
+
+    index: int
+
+
+Command = MovePages | Query | LruAddDrainAll | Explain
 
 _SEL = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\]\s*$")
 _NODE = re.compile(r"^\s*(\d+|N|last|N\+\d+)\s*$")
@@ -87,6 +97,11 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         if rest.strip():
             raise CommandError("drain takes no arguments")
         return LruAddDrainAll()
+    if verb in ("explain", "why"):
+        arg = rest.strip().removeprefix("status").strip("[] ")
+        if not arg.isdigit():
+            raise CommandError("expected an index: explain 3")
+        return Explain(int(arg))
     if verb == "query":
         entries: list[QueryEntryObj] = []
         for part in _split(rest):

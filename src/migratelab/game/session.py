@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migratelab.game.explain import Explanation, explain
 from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
 from migratelab.scenario import ops as O
@@ -103,6 +104,8 @@ class Session:
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
         self._ops: list[Intent] = []
+        #: Every event of the current (or last) syscall, for explanations.
+        self.call_events: list[ev.Event] = []
 
     def _fresh(self) -> ScenarioRunner:
         runner = self._make_runner()
@@ -198,6 +201,7 @@ class Session:
         self._undo.append(snap)
         self._ops.append(op)
         self._pending = pending
+        self.call_events = []
         self.commands.append(label)
         self.live = LiveCall(op=op, count=len(addrs), nodes=nodes, flags=flags,
                              status=[E.UNSET] * len(addrs))
@@ -228,6 +232,7 @@ class Session:
             self.version += 1
             return None
         self._observe(live, event)
+        self.call_events.append(event)
         self.last_event = event
         self.trace.append(event.render())
         self.changed = frozenset({PANE_OF.get(event.kind, "trace"), "trace"})
@@ -263,6 +268,16 @@ class Session:
                                  "failed": event.failed, "ret": event.ret})
         elif isinstance(event, ev.SyscallExit):
             live.ret, live.errno = event.ret, event.errno
+
+    def explain(self, index: int) -> Explanation:
+        """Why ``status[index]`` of the current or last call holds its value."""
+        live = self.live
+        if live is None or not isinstance(live.op, O.MovePages):
+            raise SessionError("no move_pages call to explain yet")
+        try:
+            return explain(index, live.status, self.call_events, self.runner.k.profile)
+        except IndexError as exc:
+            raise SessionError(str(exc)) from None
 
     def step_over(self, limit: int = 1_000_000) -> int:
         """Step to the end of the current batch (or call); returns events taken."""

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
-from migratelab.game.commands import CommandError, parse
+from migratelab.game.commands import CommandError, Explain, parse
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
@@ -185,6 +185,16 @@ class PlayScreen(Screen[None]):
             op = parse(text, self.session.regions())
         except CommandError as exc:
             self._say(str(exc), error=True)
+            return
+        if isinstance(op, Explain):
+            try:
+                answer = self.session.explain(op.index)
+            except SessionError as exc:
+                self._say(str(exc), error=True)
+                return
+            self._say(answer.title)
+            self.app.notify("\n".join(answer.lines), title=answer.title, timeout=20)
+            event.input.value = ""
             return
         if self._submit(op, text):
             event.input.value = ""

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from migratelab.game.commands import complete
 
-PLACEHOLDER = ": move A[0:8] -> 1 | move A[3] -> 0, A[7] -> 1 | query A[0:4] | drain"
+PLACEHOLDER = ": move A[0:8] -> 1 | move A[3] -> 0, A[7] -> 1 | query A[0:4] | drain | explain 3"
 
 
 class CommandSuggester(Suggester):
