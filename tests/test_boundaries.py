@@ -34,3 +34,22 @@ def test_kernel_uses_only_the_standard_library() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_tui_reads_the_machine_only_through_game_view() -> None:
+    """Widgets and screens import kernel constants at most, never kernel objects."""
+    import pathlib
+
+    tui = pathlib.Path(__file__).parents[1] / "src" / "migratelab" / "tui"
+    allowed = {"from migratelab.kernel import errno as E",
+               "from migratelab.kernel.mm import PAGE_SIZE"}
+    offenders = []
+    for path in tui.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            text = line.strip()
+            if text.startswith(("from migratelab.kernel", "import migratelab.kernel")) \
+                    and text not in allowed:
+                offenders.append(f"{path.name}: {text}")
+            if ".lru." in text or ".mem." in text or "block_kind" in text or ".pt[" in text:
+                offenders.append(f"{path.name}: {text}")
+    assert offenders == []

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migratelab.game import view
 from migratelab.game.session import GoalCheck, Session
-from migratelab.kernel.machine import Kernel, MachineSpec
-from migratelab.kernel.mm import PAGE_SIZE, handle_mm_fault
-from migratelab.scenario import ops as O
+from migratelab.game.worlds import demo_runner
 from migratelab.scenario.runner import ScenarioRunner
 
 
@@ -88,26 +87,9 @@ def shipped() -> list[PlayLevel]:
     return out or [demo_level()]
 
 
-def demo_runner(pages: int = 64, mem_mb: int = 64, node: int = 0) -> ScenarioRunner:
-    """Two nodes, region A of ``pages`` base pages written on ``node``."""
-    k = Kernel(MachineSpec(nodes=2, mem_mb=(mem_mb, mem_mb), hugetlb_per_node=2))
-    runner = ScenarioRunner(k, detail=True)
-    runner.apply(O.SetMempolicy(mode="bind", node=node), 0, runner.proc)
-    runner.apply(O.Mmap(id="A", pages=pages), 1, runner.proc)
-    reg = runner.regions["A"]
-    for p in range(pages):
-        handle_mm_fault(k, runner.proc, reg.base + p * PAGE_SIZE, write=True)
-    runner.k.lru.drain_all()
-    return runner
-
-
 def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]]) -> tuple[bool, str]:
-    reg = runner.regions["A"]
-    mm = runner.proc.mm
-    assert mm is not None
-    vma = mm.find_vma(reg.base)
-    on = sum(1 for e in (vma.pt if vma else []) if getattr(e, "node", -1) == 1)
-    return on == reg.pages, f"{on}/{reg.pages} pages of A on node 1"
+    on, total = view.pages_on_node(runner, "A", 1)
+    return on == total, f"{on}/{total} pages of A on node 1"
 
 
 def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
+from migratelab.game import view
 from migratelab.game.commands import CommandError, Explain, parse
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
@@ -161,7 +162,7 @@ class PlayScreen(Screen[None]):
     @on(AddressSpace.Assign)
     def _assign(self, message: AddressSpace.Assign) -> None:
         req = self.query_one(RequestPane)
-        if not 0 <= message.node < len(self.session.runner.k.nodes):
+        if not 0 <= message.node < view.node_count(self.session.runner.k):
             self._say(f"node {message.node} does not exist (the call would fail: ENODEV)",
                       error=False)
         for pick in message.picks:

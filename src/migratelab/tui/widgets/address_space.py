@@ -23,16 +23,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.kernel.folio import (
-    FILE,
-    HPAGE_NR,
-    HUGE_ZERO_PAGE,
-    PG_MLOCKED,
-    SWAP_ENTRY,
-    ZERO_PAGE,
-    Folio,
-)
-from migratelab.kernel.mm import PAGE_SHIFT, PAGE_SIZE
+from migratelab.game.view import page_view
+from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, node_colour, node_glyph
 
 if TYPE_CHECKING:
@@ -43,6 +35,14 @@ LEGEND = (". base  T/t THP head/tail  H hugetlb  S shared  L mlocked  P pinned  
 CURSOR = Style(color="black", bgcolor="yellow", bold=True)
 SELECTED = Style(reverse=True)
 HEADER = Style(bold=True)
+
+
+#: Second cell of a mapped page, by page kind (the first cell is the node).
+KIND_GLYPHS = {"pinned": "P", "mlocked": "L", "hugetlb": "H", "thp_head": "T",
+               "thp_tail": "t", "shared": "S", "file": "f", "base": "."}
+#: Both cells of a page that is on no node.
+NO_NODE_GLYPHS = {"unmapped": "  ", "not_present": "··", "zero": "-z", "huge_zero": "-Z",
+                  "swapped": "-w"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,42 +268,12 @@ class AddressSpace(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------
     def _cell(self, addr: int) -> tuple[tuple[str, Style], str]:
-        proc = self.session.runner.proc
-        mm = proc.mm
-        vma = mm.find_vma(addr) if mm is not None else None
-        if vma is None:
-            return ("  ", DIM), "unmapped"
-        idx = (addr - vma.start) >> PAGE_SHIFT
-        entry = vma.pt[idx]
-        if entry is None:
-            return ("··", DIM), "not present"
-        if entry is ZERO_PAGE:
-            return ("-z", DIM), "zero page"
-        if entry is HUGE_ZERO_PAGE:
-            return ("-Z", DIM), "huge zero page"
-        if entry is SWAP_ENTRY:
-            return ("-w", DIM), "swapped out"
-        assert isinstance(entry, Folio)
-        colour = node_colour(entry.node)
-        if entry.pins:
-            kind, what = "P", "pinned"
-        elif entry.flags & PG_MLOCKED:
-            kind, what = "L", "mlocked"
-        elif entry.is_hugetlb:
-            kind, what = "H", "hugetlb"
-        elif entry.order:
-            head = (addr >> PAGE_SHIFT) % HPAGE_NR == 0
-            kind, what = ("T", "THP head") if head else ("t", "THP tail")
-        elif entry.mapcount > 1:
-            kind, what = "S", "shared"
-        elif entry.kind == FILE:
-            kind, what = "f", "page cache"
-        else:
-            kind, what = ".", "base page"
-        style = Style(color=colour, bold=kind in "THPL")
-        return (node_glyph(entry.node) + kind, style), (
-            f"node {entry.node}, {what} ({entry.kind}, pfn {entry.pfn:#x}, "
-            f"map {entry.mapcount}, ref {entry.refcount})")
+        page = page_view(self.session.runner, addr)
+        if page.node is None:
+            return (NO_NODE_GLYPHS.get(page.kind, "  "), DIM), page.detail
+        kind = KIND_GLYPHS[page.kind]
+        style = Style(color=node_colour(page.node), bold=kind in "THPL")
+        return (node_glyph(page.node) + kind, style), page.detail
 
     def render_line(self, y: int) -> Strip:
         """Draw one visible line (Line API)."""

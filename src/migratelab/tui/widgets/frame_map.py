@@ -18,15 +18,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.kernel.folio import HPAGE_NR
-from migratelab.kernel.physmem import (
-    BLOCK_BASE,
-    BLOCK_FILL,
-    BLOCK_FREE,
-    BLOCK_HUGETLB,
-    BLOCK_THP,
-    NodeMemory,
-)
+from migratelab.game.view import BlockView, blocks, nodes
 from migratelab.tui.style import DIM, node_colour
 
 if TYPE_CHECKING:
@@ -42,19 +34,19 @@ FILL = Style(color="grey50")
 SHADES = "░▒▓█"
 
 
-def block_cell(mem: NodeMemory, block: int) -> tuple[str, Style]:
+def block_cell(block: BlockView) -> tuple[str, Style]:
     """Glyph and style of one block."""
-    kind = mem.block_kind[block]
-    if kind == BLOCK_FREE:
+    if block.kind == "free":
         return "·", FREE
-    if kind == BLOCK_BASE:
-        used = mem.used_in_block.get(block, HPAGE_NR)
-        return SHADES[min(3, (used * 4 - 1) // HPAGE_NR)], BASE
-    if kind == BLOCK_THP:
+    if block.kind == "base":
+        return SHADES[min(3, max(0, (block.used * 4 - 1) // 512))], BASE
+    if block.kind == "thp":
         return "T", THP
-    if kind == BLOCK_HUGETLB:
-        return ("h", HUGE_FREE) if block in mem.pool_free else ("H", HUGE)
-    if kind == BLOCK_FILL:
+    if block.kind == "hugetlb":
+        return "H", HUGE
+    if block.kind == "hugetlb_free":
+        return "h", HUGE_FREE
+    if block.kind == "fill":
         return "#", FILL
     return "?", DIM
 
@@ -85,10 +77,10 @@ class FrameMap(ScrollView):
             return
         self._per_row = max(8, width - 7)
         rows: list[tuple[int, int]] = []
-        for node in self.session.runner.k.nodes:
+        for node in nodes(self.session.runner.k):
             rows.append((node.nid, -1))
-            if node.mem is not None:
-                rows.extend((node.nid, b) for b in range(0, node.mem.nblocks, self._per_row))
+            if node.has_memory:
+                rows.extend((node.nid, b) for b in range(0, node.blocks, self._per_row))
         rows.append((-1, -1))
         self._rows = rows
         self._key = key
@@ -113,23 +105,20 @@ class FrameMap(ScrollView):
         k = self.session.runner.k
         if nid < 0:
             return Strip([Segment(LEGEND, DIM)])
-        mem = k.nodes[nid].mem
         if first < 0:
+            node = nodes(k)[nid]
             colour = Style(color=node_colour(nid), bold=True)
-            if mem is None:
+            if not node.has_memory:
                 return Strip([Segment(f"node {nid}: no memory", colour)])
-            used = (mem.total_pages - mem.nr_free) * 4 // 1024
-            text = (f"node {nid}: used {used} / {mem.total_pages * 4 // 1024} MiB, "
-                    f"free 2M blocks {mem.nr_free_blocks}, "
-                    f"hugetlb {len(mem.pool_free)}/{mem.pool_total} free")
+            text = (f"node {nid}: used {node.used_mb} / {node.total_mb} MiB, "
+                    f"free 2M blocks {node.free_2m_blocks}, "
+                    f"hugetlb {node.hugetlb_free}/{node.hugetlb_total} free")
             return Strip([Segment(text, colour)])
-        assert mem is not None
         segs = [Segment(f"{first * 2:>5}M ", DIM)]
-        last = min(mem.nblocks, first + self._per_row)
         run_text: list[str] = []
         run_style: Style | None = None
-        for block in range(first, last):
-            glyph, style = block_cell(mem, block)
+        for block in blocks(k, nid, first, self._per_row):
+            glyph, style = block_cell(block)
             if style is not run_style and run_text:
                 segs.append(Segment("".join(run_text), run_style))
                 run_text = []

@@ -6,28 +6,26 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from migratelab.kernel.lru import LRU_NAMES
+from migratelab.game import view
 from migratelab.tui.style import DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
 
 
 class LruPane(LivePane):
-    """``kernel.lru.vecs[n]``: counts, isolated pages and list heads."""
+    """Per node: page counts, isolated pages and list heads."""
 
     def draw(self) -> RenderableType:
         """One block per node."""
         t = Text()
         k = self.session.runner.k
-        for nid, vec in enumerate(k.lru.vecs):
-            t.append(f"node {nid}", node_style(nid) + Style(bold=True))
-            t.append(f"  isolated {vec.nr_isolated}\n", DIM)
-            counts = vec.counts()
-            for name in LRU_NAMES:
-                if not counts[name] and name.startswith("active"):
+        for node in view.lru(k):
+            t.append(f"node {node.nid}", node_style(node.nid) + Style(bold=True))
+            t.append(f"  isolated {node.isolated}\n", DIM)
+            for lst in node.lists:
+                if not lst.pages and lst.name.startswith("active"):
                     continue
-                heads = " ".join(f.label() for f in vec.head(name, 2))
-                t.append(f"  {name:<14}{counts[name]:>7}  ")
-                t.append(f"{heads}\n", DIM)
-        if k.lru.disabled:
+                t.append(f"  {lst.name:<14}{lst.pages:>7}  ")
+                t.append(f"{' '.join(lst.heads)}\n", DIM)
+        if view.lru_cache_disabled(k):
             t.append("lru_cache_disable() in force: adds bypass the pagevecs\n", "bold")
         return t

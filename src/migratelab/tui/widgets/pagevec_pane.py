@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import RenderableType
 from rich.text import Text
 
+from migratelab.game import view
 from migratelab.tui.style import DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
 
@@ -15,15 +16,16 @@ class PagevecPane(LivePane):
     def draw(self) -> RenderableType:
         """Pagevec per CPU."""
         t = Text()
-        lru = self.session.runner.k.lru
-        t.append(f"pagevecs (size {lru.pagevec_size})\n", "bold")
-        for cpu in lru.cpus:
-            n = len(cpu.pagevec)
-            bar = "■" * min(n, lru.pagevec_size) + "□" * max(0, lru.pagevec_size - n)
-            t.append(f"cpu{cpu.cpu} ")
-            t.append(f"(node {cpu.node}) ", node_style(cpu.node))
+        vecs = view.pagevecs(self.session.runner.k)
+        size = vecs[0].size if vecs else 0
+        t.append(f"pagevecs (size {size})\n", "bold")
+        for vec in vecs:
+            n = len(vec.pfns)
+            bar = "■" * min(n, vec.size) + "□" * max(0, vec.size - n)
+            t.append(f"cpu{vec.cpu} ")
+            t.append(f"(node {vec.node}) ", node_style(vec.node))
             t.append(f"{bar} {n}")
             if n:
-                t.append("  " + " ".join(f"@{f.pfn}" for f in cpu.pagevec[:6]), DIM)
+                t.append("  " + " ".join(f"@{pfn}" for pfn in vec.pfns[:6]), DIM)
             t.append("\n")
         return t

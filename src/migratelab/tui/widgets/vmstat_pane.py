@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import RenderableType
 from rich.text import Text
 
+from migratelab.game import view
 from migratelab.tui.style import DIM
 from migratelab.tui.widgets.pane import LivePane
 
@@ -15,7 +16,7 @@ class VmstatPane(LivePane):
     def draw(self) -> RenderableType:
         """Counter table."""
         t = Text()
-        vm = self.session.runner.k.vmstat
+        vm = view.vmstat(self.session.runner.k)
         delta = (self.session.last_record or {}).get("vmstat_delta", {})
         t.append("/proc/vmstat\n", "bold")
         names = sorted(n for n, v in vm.items() if v)

@@ -1,0 +1,223 @@
+"""What the UI may look at: read-only views of the simulated machine.
+
+Widgets draw these plain values and never touch kernel objects, so the rule
+"the UI never reaches into engine internals" holds, and every classification
+the screen shows (is this page a THP tail? a pinned page?) is tested here,
+without a terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from migratelab.kernel.folio import (
+    FILE,
+    HPAGE_NR,
+    HUGE_ZERO_PAGE,
+    PG_MLOCKED,
+    SWAP_ENTRY,
+    ZERO_PAGE,
+    Folio,
+)
+from migratelab.kernel.lru import LRU_NAMES
+from migratelab.kernel.machine import Kernel
+from migratelab.kernel.mm import PAGE_SHIFT
+from migratelab.kernel.physmem import (
+    BLOCK_BASE,
+    BLOCK_FILL,
+    BLOCK_FREE,
+    BLOCK_HUGETLB,
+    BLOCK_THP,
+)
+from migratelab.scenario.runner import ScenarioRunner
+
+#: Page kinds, most specific first (as the address space pane shows them).
+PAGE_KINDS = ("unmapped", "not_present", "zero", "huge_zero", "swapped", "pinned", "mlocked",
+              "hugetlb", "thp_head", "thp_tail", "shared", "file", "base")
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One virtual page of the process: where it lives and what it is."""
+
+    kind: str
+    node: int | None
+    detail: str
+
+
+_WORDS = {"pinned": "pinned", "mlocked": "mlocked", "hugetlb": "hugetlb",
+          "thp_head": "THP head", "thp_tail": "THP tail", "shared": "shared",
+          "file": "page cache", "base": "base page"}
+
+
+def page_view(runner: ScenarioRunner, addr: int) -> PageView:
+    """Classify the page mapped at ``addr`` in the runner's own process."""
+    mm = runner.proc.mm
+    vma = mm.find_vma(addr) if mm is not None else None
+    if vma is None:
+        return PageView("unmapped", None, "unmapped")
+    entry = vma.pt[(addr - vma.start) >> PAGE_SHIFT]
+    if entry is None:
+        return PageView("not_present", None, "not present")
+    if entry is ZERO_PAGE:
+        return PageView("zero", None, "zero page")
+    if entry is HUGE_ZERO_PAGE:
+        return PageView("huge_zero", None, "huge zero page")
+    if entry is SWAP_ENTRY:
+        return PageView("swapped", None, "swapped out")
+    assert isinstance(entry, Folio)
+    if entry.pins:
+        kind = "pinned"
+    elif entry.flags & PG_MLOCKED:
+        kind = "mlocked"
+    elif entry.is_hugetlb:
+        kind = "hugetlb"
+    elif entry.order:
+        kind = "thp_head" if (addr >> PAGE_SHIFT) % HPAGE_NR == 0 else "thp_tail"
+    elif entry.mapcount > 1:
+        kind = "shared"
+    elif entry.kind == FILE:
+        kind = "file"
+    else:
+        kind = "base"
+    return PageView(kind, entry.node,
+                    f"node {entry.node}, {_WORDS[kind]} ({entry.kind}, "
+                    f"pfn {entry.pfn:#x}, map {entry.mapcount}, ref {entry.refcount})")
+
+
+def pages_on_node(runner: ScenarioRunner, region: str, node: int) -> tuple[int, int]:
+    """(pages of ``region`` mapped on ``node``, pages in the region)."""
+    reg = runner.regions[region]
+    mm = runner.proc.mm
+    on = 0
+    end = reg.base + (reg.pages << PAGE_SHIFT)
+    for vma in (mm.vmas if mm is not None else []):
+        if vma.end <= reg.base or vma.start >= end:
+            continue
+        lo = max(0, (reg.base - vma.start) >> PAGE_SHIFT)
+        hi = min(vma.npages, (end - vma.start) >> PAGE_SHIFT)
+        on += sum(1 for e in vma.pt[lo:hi] if isinstance(e, Folio) and e.node == node)
+    return on, reg.pages
+
+
+@dataclass(frozen=True, slots=True)
+class NodeView:
+    """A node's memory at a glance."""
+
+    nid: int
+    has_memory: bool
+    blocks: int
+    total_mb: int
+    used_mb: int
+    free_2m_blocks: int
+    hugetlb_free: int
+    hugetlb_total: int
+
+
+def nodes(k: Kernel) -> list[NodeView]:
+    """Every node, memoryless ones included."""
+    out: list[NodeView] = []
+    for node in k.nodes:
+        mem = node.mem
+        if mem is None:
+            out.append(NodeView(node.nid, False, 0, 0, 0, 0, 0, 0))
+            continue
+        out.append(NodeView(node.nid, True, mem.nblocks, mem.total_pages * 4 // 1024,
+                            (mem.total_pages - mem.nr_free) * 4 // 1024, mem.nr_free_blocks,
+                            len(mem.pool_free), mem.pool_total))
+    return out
+
+
+#: Kinds of 2 MiB block, as the frame map tells them apart.
+BLOCK_KINDS = ("free", "base", "thp", "hugetlb", "hugetlb_free", "fill")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    """One 2 MiB block of physical memory; ``used`` counts 4 KiB frames in use."""
+
+    kind: str
+    used: int
+
+
+def blocks(k: Kernel, nid: int, first: int, count: int) -> list[BlockView]:
+    """Blocks ``first`` .. ``first + count - 1`` of a node (clipped to the node)."""
+    mem = k.nodes[nid].mem
+    if mem is None:
+        return []
+    out: list[BlockView] = []
+    for block in range(first, min(mem.nblocks, first + count)):
+        kind = mem.block_kind[block]
+        if kind == BLOCK_FREE:
+            out.append(BlockView("free", 0))
+        elif kind == BLOCK_BASE:
+            out.append(BlockView("base", mem.used_in_block.get(block, HPAGE_NR)))
+        elif kind == BLOCK_THP:
+            out.append(BlockView("thp", HPAGE_NR))
+        elif kind == BLOCK_HUGETLB:
+            free = block in mem.pool_free
+            out.append(BlockView("hugetlb_free" if free else "hugetlb", 0 if free else HPAGE_NR))
+        elif kind == BLOCK_FILL:
+            out.append(BlockView("fill", HPAGE_NR))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LruListView:
+    """One LRU list: pages on it and labels of the folios at its head."""
+
+    name: str
+    pages: int
+    heads: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LruNodeView:
+    """A node's five lists and its isolated page count."""
+
+    nid: int
+    isolated: int
+    lists: tuple[LruListView, ...]
+
+
+def lru(k: Kernel, heads: int = 2) -> list[LruNodeView]:
+    """Every node's LRU lists."""
+    out: list[LruNodeView] = []
+    for nid, vec in enumerate(k.lru.vecs):
+        counts = vec.counts()
+        lists = tuple(LruListView(name, counts[name],
+                                  tuple(f.label() for f in vec.head(name, heads)))
+                      for name in LRU_NAMES)
+        out.append(LruNodeView(nid, vec.nr_isolated, lists))
+    return out
+
+
+def lru_cache_disabled(k: Kernel) -> bool:
+    """Whether lru_cache_disable() is in force (adds bypass the pagevecs)."""
+    return bool(k.lru.disabled)
+
+
+@dataclass(frozen=True, slots=True)
+class PagevecView:
+    """One CPU's LRU-add pagevec."""
+
+    cpu: int
+    node: int
+    size: int
+    pfns: tuple[int, ...]
+
+
+def pagevecs(k: Kernel) -> list[PagevecView]:
+    """Every CPU's pagevec, in CPU order."""
+    return [PagevecView(c.cpu, c.node, k.lru.pagevec_size, tuple(f.pfn for f in c.pagevec))
+            for c in k.lru.cpus]
+
+
+def vmstat(k: Kernel) -> dict[str, int]:
+    """A copy of the vmstat counters."""
+    return dict(k.vmstat)
+
+
+def node_count(k: Kernel) -> int:
+    """How many nodes the machine has."""
+    return len(k.nodes)
