@@ -15,7 +15,14 @@ import time
 from array import array
 
 from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
-from migratelab.kernel.mm import HPAGE_SIZE, PAGE_SIZE, do_madvise, do_mmap, handle_mm_fault
+from migratelab.kernel.mm import (
+    HPAGE_SIZE,
+    PAGE_SIZE,
+    Process,
+    do_madvise,
+    do_mmap,
+    handle_mm_fault,
+)
 
 GIB_PAGES = (1 << 30) // PAGE_SIZE
 
@@ -24,16 +31,21 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_base(profile: str) -> tuple[float, float, int]:
-    """(setup s, move s, pages moved) for 262,144 base pages in one request."""
+def _gib_process(profile: str, advice: str, step: int) -> tuple[Kernel, Process, int, float]:
+    """A 1 GiB anonymous region on node 0, written every ``step`` pages."""
     k = Kernel(MachineSpec(nodes=2, mem_mb=(1100, 1100), hugetlb_per_node=0), profile)
     proc = k.init
     t0 = time.perf_counter()
     base = do_mmap(k, proc, GIB_PAGES, "anon")
-    do_madvise(k, proc, base, GIB_PAGES, "nohugepage")
-    for i in range(GIB_PAGES):
+    do_madvise(k, proc, base, GIB_PAGES, advice)
+    for i in range(0, GIB_PAGES, step):
         handle_mm_fault(k, proc, base + i * PAGE_SIZE, write=True)
-    setup = time.perf_counter() - t0
+    return k, proc, base, time.perf_counter() - t0
+
+
+def bench_base(profile: str) -> tuple[float, float, int]:
+    """(setup s, move s, pages moved) for 262,144 base pages in one request."""
+    k, proc, base, setup = _gib_process(profile, "nohugepage", 1)
     # user-space buffers, 8 bytes an entry as in a C caller
     pages = array("q", range(base, base + GIB_PAGES * PAGE_SIZE, PAGE_SIZE))
     nodes = array("q", [1]) * GIB_PAGES
@@ -48,14 +60,7 @@ def bench_base(profile: str) -> tuple[float, float, int]:
 
 def bench_thp(profile: str) -> tuple[float, float, int]:
     """(setup s, move s, THPs moved) for 512 THP head addresses in one request."""
-    k = Kernel(MachineSpec(nodes=2, mem_mb=(1100, 1100), hugetlb_per_node=0), profile)
-    proc = k.init
-    t0 = time.perf_counter()
-    base = do_mmap(k, proc, GIB_PAGES, "anon")
-    do_madvise(k, proc, base, GIB_PAGES, "hugepage")
-    for i in range(0, GIB_PAGES, 512):
-        handle_mm_fault(k, proc, base + i * PAGE_SIZE, write=True)
-    setup = time.perf_counter() - t0
+    k, proc, base, setup = _gib_process(profile, "hugepage", 512)
     heads = [base + i * HPAGE_SIZE for i in range(GIB_PAGES // 512)]
     gc.collect()
     t0 = time.perf_counter()

@@ -6,6 +6,12 @@ import subprocess
 import sys
 
 
+def _run_python(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip()
+
+
 def test_core_layers_do_not_import_the_ui() -> None:
     code = (
         "import sys\n"
@@ -18,9 +24,7 @@ def test_core_layers_do_not_import_the_ui() -> None:
         "bad = [m for m in ('textual', 'rich') if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == ""
+    assert _run_python(code) == ""
 
 
 def test_kernel_uses_only_the_standard_library() -> None:
@@ -31,9 +35,7 @@ def test_kernel_uses_only_the_standard_library() -> None:
         "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
         "print(','.join(sorted(new - set(sys.stdlib_module_names) - {'migratelab'})))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == ""
+    assert _run_python(code) == ""
 
 
 def test_the_tui_reads_the_machine_only_through_game_view() -> None:

@@ -83,15 +83,7 @@ class _Scanner:
         t = self.text
         for quote in ('"""', "'''"):
             if t.startswith(quote, self.pos):
-                end = self.pos + 3
-                while True:
-                    end = t.find(quote, end)
-                    if end < 0:
-                        raise ValueError("unterminated string")
-                    if quote == '"""' and _escaped(t, end):
-                        end += 1
-                        continue
-                    break
+                end = _closing(t, self.pos + 3, quote)
                 # up to two extra quotes may belong to the content
                 while t.startswith(quote[0], end + 3):
                     end += 1
@@ -99,15 +91,7 @@ class _Scanner:
                 self.pos = end + 3
                 return raw
         quote = t[self.pos]
-        end = self.pos + 1
-        while True:
-            end = t.find(quote, end)
-            if end < 0:
-                raise ValueError("unterminated string")
-            if quote == '"' and _escaped(t, end):
-                end += 1
-                continue
-            break
+        end = _closing(t, self.pos + 1, quote)
         raw = t[self.pos + 1 : end]
         self.pos = end + 1
         return raw
@@ -204,6 +188,20 @@ class _Scanner:
                 self.pos += 1
                 self.skip_ws()
                 self.value(sub, 0)
+
+
+def _closing(text: str, start: int, quote: str) -> int:
+    """Index of the quote that closes a string opened just before ``start``;
+    basic strings (double quotes) honour backslash escapes, literal ones do not."""
+    end = start
+    while True:
+        end = text.find(quote, end)
+        if end < 0:
+            raise ValueError("unterminated string")
+        if quote[0] == '"' and _escaped(text, end):
+            end += 1
+            continue
+        return end
 
 
 def _escaped(text: str, quote_pos: int) -> bool:

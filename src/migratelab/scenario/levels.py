@@ -35,7 +35,7 @@ from migratelab.kernel.move_pages import FLAG_BITS
 from migratelab.kernel.profiles import PROFILES, UnknownProfile, get_profile
 from migratelab.scenario import ops as O
 from migratelab.scenario.level_locate import line_of
-from migratelab.scenario.loading import InputError, split_msgspec_error
+from migratelab.scenario.loading import InputError, read_input, split_msgspec_error
 
 SCHEMA_VERSION = 1
 
@@ -345,11 +345,7 @@ def shipped_levels() -> list[Path]:
 def load_level(path: str | Path) -> Level:
     """Read, decode and validate a level file; raises :class:`InputError` (one line)."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    return parse_level(raw, str(p))
+    return parse_level(read_input(p), str(p))
 
 
 def parse_level(raw: bytes, name: str = "<level>") -> Level:

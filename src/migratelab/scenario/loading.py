@@ -54,15 +54,21 @@ def json_line_of(raw: bytes, path: str) -> int | None:
     return text.count("\n", 0, pos) + 1
 
 
+def read_input(path: Path, limit: int | None = None) -> bytes:
+    """A file's bytes, or :class:`InputError` saying why they cannot be had."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if limit is not None and len(raw) > limit:
+        raise InputError(f"{path}: file is larger than {limit} bytes")
+    return raw
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Decode and validate a scenario file; raises :class:`InputError`."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise InputError(f"{p}: file is larger than {MAX_SCENARIO_BYTES} bytes")
+    raw = read_input(p, MAX_SCENARIO_BYTES)
     try:
         return msgspec.json.decode(raw, type=Scenario)
     except msgspec.ValidationError as exc:
