@@ -84,7 +84,7 @@ def test_pytest_collects_level_files(pytester: pytest.Pytester) -> None:
     wrong = PINNED.replace('profiles = ["v5.12"]\nret = 0', 'profiles = ["v5.12"]\nret = 5')
     pytester.makefile(".toml", wrong=wrong)
     # the snapshot plugin's session hooks assume one session per process
-    quiet = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot")
+    quiet = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot", "-p", "no:asyncio")
     result = pytester.runpytest(*quiet, "-q")
     result.assert_outcomes(passed=39, failed=2)  # 20 + 19 + 0
     out = result.stdout.str()

@@ -7,6 +7,8 @@ are fine; any other exception is a bug.
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 import msgspec
@@ -136,7 +138,8 @@ def draw_op(data: st.DataObject, d: Driver) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get("MIGRATELAB_PROPERTY_EXAMPLES", 60)),
+          deadline=None, derandomize=not os.environ.get("MIGRATELAB_PROPERTY_EXAMPLES"),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_random_ops_keep_invariants(profile: str, data: st.DataObject) -> None:
