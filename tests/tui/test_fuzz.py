@@ -17,7 +17,7 @@ KEYS = [*"abcdefghijklmnopqrstuvwxyz0123456789", "R", "colon", "slash", "enter",
         "tab", "shift+tab", "up", "down", "left", "right", "home", "end", "pageup",
         "pagedown", "space", "backspace", "plus", "minus", "question_mark", "f1",
         "left_square_bracket", "right_square_bracket", "greater_than_sign", "comma"]
-PRESSES = 800
+PRESSES = 2000
 CHARS = {"colon": ":", "slash": "/", "space": " ", "plus": "+", "minus": "-",
          "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]",
          "greater_than_sign": ">", "comma": ","}

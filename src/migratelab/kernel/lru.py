@@ -10,7 +10,7 @@ PG_lru set, which is why a page still in a pagevec cannot be isolated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from migratelab.kernel.folio import (
@@ -162,11 +162,14 @@ class Cpu:
 class LruState:
     """All LRU lists and pagevecs of the machine, and the lru_cache_disable count."""
 
-    def __init__(self, nr_nodes: int, cpus: list[Cpu], pagevec_size: int) -> None:
+    def __init__(self, nr_nodes: int, cpus: list[Cpu], pagevec_size: int,
+                 release: Callable[[Folio], None]) -> None:
         self.vecs = [LruVec() for _ in range(nr_nodes)]
         self.cpus = cpus
         self.pagevec_size = pagevec_size
         self.disabled = 0
+        #: Frees a folio whose last reference was the pagevec's (see drain_cpu).
+        self.release = release
 
     def lru_cache_add(self, folio: Folio, cpu: int) -> None:
         """Add a folio to the LRU the way ``lru_cache_add``/``folio_add_lru`` does.
@@ -194,7 +197,11 @@ class LruState:
         for folio in pvec:
             folio.pvec_cpu = -1
             folio.refcount -= 1
-            self.vecs[folio.node].add(folio)
+            if folio.refcount <= 0:
+                # unmapped while it waited: the pagevec held the last reference
+                self.release(folio)
+            else:
+                self.vecs[folio.node].add(folio)
         pvec.clear()
         return moved
 

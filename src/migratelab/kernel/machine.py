@@ -99,7 +99,7 @@ class Kernel:
             Cpu(n * spec.cpus_per_node + i, n)
             for n in range(spec.nodes) for i in range(spec.cpus_per_node)
         ]
-        self.lru = LruState(spec.nodes, self.cpus, self.profile.pagevec_size)
+        self.lru = LruState(spec.nodes, self.cpus, self.profile.pagevec_size, self.free_folio)
         self.vmstat: Counter[str] = Counter()
         #: THPs and hugetlb folios that are alive (small, for deferred-split checks).
         self.large_folios: set[Folio] = set()
