@@ -293,28 +293,30 @@ def _loop_passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
                  ) -> Generator[Event, None, int]:
     """Up to 10 passes over ``work``; returns 0 or a negative errno.
 
-    Folios that fail for good are moved to the end of ``work`` is not kernel
-    behaviour; they are collected in ``call`` and stay in ``work`` for putback.
+    Each pass walks the list once; folios asking for a retry make the next
+    pass's list. On return ``work`` holds exactly the folios left for the caller
+    to put back (those still retrying, those that failed for good and, after a
+    negative return, those never reached).
     """
     prof = k.profile
     failed_for_good: list[Folio] = []
-    retry = 0
     for pass_no in range(NR_PASSES):
-        retry = 0
-        if work:
-            _emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+        if not work:
+            break
+        _emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+        retry: list[Folio] = []
+        queue = list(work)  # may grow: inline THP splits append their tails
         i = 0
-        while i < len(work):
-            folio = work[i]
+        while i < len(queue):
+            folio = queue[i]
+            i += 1
             rc = unmap_and_move(k, call, folio, force=pass_no > 2, sync=True)
             if call.events:
                 yield from _flush(call)
             if rc == 0:
-                work.pop(i)
                 continue
             if rc == -E.EAGAIN:
-                retry += 1
-                i += 1
+                retry.append(folio)
                 continue
             if rc == -E.ENOMEM and folio.is_thp and prof.thp_on_enomem != "abort":
                 pieces = split_huge_page(k, folio)
@@ -322,27 +324,27 @@ def _loop_passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
                     _record_failure(k, call, folio, count_failures)
                     _emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
                                          why="split failed: the THP has extra references"))
+                    work[:] = [*retry, folio, *queue[i:], *failed_for_good]
                     return -prof.thp_split_failure_errno
                 _count_split(k, call, folio)
                 if side is not None:
                     side.extend(pieces)
-                    work.pop(i)
                     _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces), where="side list",
                                          why="no THP could be allocated on the target"))
                 else:
-                    work[i:i + 1] = [pieces[0]]
-                    work.extend(pieces[1:])
+                    queue.insert(i, pieces[0])
+                    queue.extend(pieces[1:])
                     _emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
                                          where="same list (head retried now, tails at the end)",
                                          why="no THP could be allocated on the target"))
                 continue
             if rc == -E.ENOMEM:
                 _record_failure(k, call, folio, count_failures)
+                work[:] = [*retry, folio, *queue[i:], *failed_for_good]
                 return -E.ENOMEM
-            failed_for_good.append(work.pop(i))
+            failed_for_good.append(folio)
             _record_failure(k, call, folio, count_failures)
-        if not retry:
-            break
+        work[:] = retry
     for folio in work:
         _record_failure(k, call, folio, count_failures)
     work.extend(failed_for_good)
