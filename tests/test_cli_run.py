@@ -191,3 +191,15 @@ def test_cpuset_and_setuid_stage_eacces_and_eperm(tmp_path: Path) -> None:
     assert (ops[3]["ret"], ops[3]["errno"], ops[3]["status_str"]) == (-1, "EACCES", ["0", "UNSET"])
     assert (ops[6]["ret"], ops[6]["errno"]) == (-1, "EPERM")
     assert (ops[7]["ret"], ops[7]["status_str"]) == (0, ["1"])
+
+
+def test_a_huge_region_is_refused_not_allocated(tmp_path: Path) -> None:
+    scen = tmp_path / "huge.json"
+    scen.write_text(json.dumps({"name": "huge", "ops": [
+        {"op": "mmap", "id": "A", "pages": 1_000_000_000}]}))
+    out = subprocess.run([sys.executable, "-m", "migratelab", "run", str(scen)],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().endswith("ops[0].pages: expected a page count from 1 to 4194304, "
+                                       "got 1000000000")
+    assert "Traceback" not in out.stderr

@@ -47,6 +47,9 @@ from migratelab.scenario import ops as O
 
 #: An address that no mapping covers (below the mmap area).
 UNMAPPED_ADDR = 0x10000000
+#: The largest region a scenario may map (16 GiB): a page table costs 8 bytes a
+#: page even before anything is touched, so a typo must not exhaust memory.
+MAX_REGION_PAGES = 1 << 22
 
 
 class RunError(Exception):
@@ -220,8 +223,9 @@ class ScenarioRunner:
     def _apply_plain(self, op: Any, index: int, proc: Process, rec: dict[str, Any]) -> None:
         k = self.k
         if isinstance(op, O.Mmap):
-            if op.pages <= 0:
-                raise RunError(index, "pages", "expected a positive page count")
+            if not 0 < op.pages <= MAX_REGION_PAGES:
+                raise RunError(index, "pages", f"expected a page count from 1 to "
+                                               f"{MAX_REGION_PAGES}, got {op.pages}")
             if op.id in self.regions:
                 raise RunError(index, "id", f"region {op.id!r} is already mapped")
             shared = None if op.map is None else op.map == "shared"
