@@ -8,7 +8,6 @@ are fine; any other exception is a bug.
 from __future__ import annotations
 
 import os
-
 from typing import Any
 
 import msgspec
