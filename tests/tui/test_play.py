@@ -101,3 +101,21 @@ async def test_explain_a_status_from_the_command_line() -> None:
         assert "status[1] = 1" in str(screen.query_one("#msg").render())
         notes = list(app._notifications)
         assert notes and "add_page_for_migration isolated" in notes[-1].message
+
+
+async def test_sandbox_command_line_changes_the_machine() -> None:
+    app = MigrateLabApp(levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("x")  # title screen: sandbox
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        await pilot.press("colon", *"mmap H 512 hugetlb", "enter")
+        await pilot.press(*"touch H[0:1]", "enter")
+        await pilot.pause()
+        assert "touch H[0:1]: done" in str(screen.query_one("#msg").render())
+        assert "H" in screen.session.regions()
+        await pilot.press(*"mmap H 4", "enter")
+        await pilot.pause()
+        assert "exists already" in str(screen.query_one("#msg").render())

@@ -7,6 +7,12 @@ Grammar (whitespace is free)::
     drain
     explain I                         why status[I] of the last call holds its value
 
+Sandbox only (they change the machine, they are not syscalls)::
+
+    mmap NAME PAGES [anon|thp|hugetlb|shared|tmpfs|ext4]
+    touch SEL [read]   pin SEL   unpin   munmap SEL   mlock SEL   bind NAME NODE
+    fork [NAME]        fill NODE          hold SEL [during]       lock SEL
+
 ``all`` (or ``MOVE_ALL``/``--all``) adds ``MPOL_MF_MOVE_ALL``. A single range
 becomes a ``range`` op; anything else becomes explicit entries, in order. The
 values produced are the ops language's own :class:`MovePages`, :class:`Query`
@@ -17,9 +23,11 @@ same thing.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
+from migratelab.scenario import ops as O
 from migratelab.scenario.ops import (
     EntryObj,
     LruAddDrainAll,
@@ -29,7 +37,8 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain", "explain")
+VERBS = ("move", "query", "drain", "explain", "mmap", "touch", "pin", "unpin", "munmap",
+         "mlock", "bind", "fork", "fill", "hold", "lock")
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
 PSEUDO_REGIONS = frozenset({"UNMAPPED", "NULL"})
 
@@ -42,7 +51,17 @@ class Explain:
     index: int
 
 
-Command = MovePages | Query | LruAddDrainAll | Explain
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A sandbox command: ops that change the machine, applied in order."""
+
+    ops: tuple[object, ...]
+
+
+Command = MovePages | Query | LruAddDrainAll | Explain | Stage
+
+#: ``mmap`` kinds -> the ops that make them.
+MMAP_KINDS = ("anon", "thp", "hugetlb", "shared", "tmpfs", "ext4")
 
 _SEL = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\]\s*$")
 _NODE = re.compile(r"^\s*(\d+|N|last|N\+\d+)\s*$")
@@ -97,6 +116,8 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         if rest.strip():
             raise CommandError("drain takes no arguments")
         return LruAddDrainAll()
+    if verb in _STAGERS:
+        return Stage(tuple(_STAGERS[verb](rest.split(), regions)))
     if verb in ("explain", "why"):
         arg = rest.strip().removeprefix("status").strip("[] ")
         if not arg.isdigit():
@@ -160,3 +181,104 @@ def complete(text: str, regions: Mapping[str, int]) -> list[str]:
     elif word.endswith("]") and prefix.startswith("move"):
         out = [text.rstrip() + " -> "]
     return out
+
+
+# -- sandbox commands --------------------------------------------------------------
+
+def _range(sel: Selection) -> tuple[int, int]:
+    return (sel.start, sel.end - sel.start)
+
+
+def _one(words: list[str], usage: str) -> str:
+    if len(words) != 1:
+        raise CommandError(f"usage: {usage}")
+    return words[0]
+
+
+def _mmap(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if len(words) not in (2, 3) or not words[1].isdigit():
+        raise CommandError(f"usage: mmap NAME PAGES [{'|'.join(MMAP_KINDS)}]")
+    name, pages, kind = words[0], int(words[1]), (words[2] if len(words) == 3 else "anon")
+    if not re.fullmatch(r"[A-Za-z_][\w-]*", name) or name in PSEUDO_REGIONS:
+        raise CommandError(f"{name!r} cannot name a region")
+    if regions is not None and name in regions:
+        raise CommandError(f"region {name!r} exists already")
+    if kind not in MMAP_KINDS:
+        raise CommandError(f"unknown kind {kind!r} (known: {', '.join(MMAP_KINDS)})")
+    if kind in ("anon", "thp"):
+        return [O.Mmap(id=name, pages=pages),
+                O.Madvise(id=name, advice="hugepage" if kind == "thp" else "nohugepage")]
+    if kind == "hugetlb":
+        return [O.Mmap(id=name, pages=pages, kind="hugetlb")]
+    if kind == "shared":
+        return [O.Mmap(id=name, pages=pages, kind="anon_shared")]
+    fs: Literal["tmpfs", "ext4"] = "ext4" if kind == "ext4" else "tmpfs"
+    return [O.Mmap(id=name, pages=pages, kind="file", fs=fs, prefill=fs == "ext4")]
+
+
+def _touch(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("read", "write")):
+        raise CommandError("usage: touch REGION[a:b] [read]")
+    sel = _selection(words[0], regions)
+    mode = words[1] if len(words) == 2 else "write"
+    return [O.Touch(id=sel.region, pages=[_range(sel)], mode=mode)]  # type: ignore[arg-type]
+
+
+def _sel_op(make: Callable[[Selection], object], usage: str
+            ) -> Callable[[list[str], Mapping[str, int] | None], list[object]]:
+    def parse_it(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+        return [make(_selection(_one(words, usage), regions))]
+    return parse_it
+
+
+def _fork(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if len(words) > 1:
+        raise CommandError("usage: fork [NAME]")
+    return [O.Fork(child=words[0] if words else "C")]
+
+
+def _node_word(word: str) -> int:
+    node = _node(word)
+    if not isinstance(node, int):
+        raise CommandError(f"expected a node number, got {word!r}")
+    return node
+
+
+def _bind(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if len(words) != 2:
+        raise CommandError("usage: bind NAME NODE")
+    return [O.Mbind(id=words[0], node=_node_word(words[1]))]
+
+
+def _fill(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    node = _node_word(_one(words, "fill NODE"))
+    # leave free 4 KiB frames in holes, but no free 2 MiB block
+    return [O.FillNode(node=node, leave_mb=4, hole_pages=64)]
+
+
+def _hold(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if not words or len(words) > 2 or (len(words) == 2 and words[1] != "during"):
+        raise CommandError("usage: hold REGION[a:b] [during]")
+    sel = _selection(words[0], regions)
+    return [O.PagevecHold(id=sel.region, pages=[_range(sel)], during_call=len(words) == 2)]
+
+
+def _unpin(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+    if words:
+        raise CommandError("unpin takes no arguments")
+    return [O.Unpin()]
+
+
+_STAGERS: dict[str, Callable[[list[str], Mapping[str, int] | None], list[object]]] = {
+    "mmap": _mmap,
+    "touch": _touch,
+    "pin": _sel_op(lambda s: O.Pin(id=s.region, pages=[_range(s)]), "pin REGION[a:b]"),
+    "unpin": _unpin,
+    "munmap": _sel_op(lambda s: O.Munmap(id=s.region, range=_range(s)), "munmap REGION[a:b]"),
+    "mlock": _sel_op(lambda s: O.Mlock(id=s.region, range=_range(s)), "mlock REGION[a:b]"),
+    "lock": _sel_op(lambda s: O.LockPage(id=s.region, pages=[_range(s)]), "lock REGION[a:b]"),
+    "bind": _bind,
+    "fork": _fork,
+    "fill": _fill,
+    "hold": _hold,
+}

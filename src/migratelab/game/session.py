@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,7 +79,7 @@ class _Snapshot:
     runner: ScenarioRunner | None  # None: rebuild by replaying ``ops``
     history: list[dict[str, Any]]
     commands: list[str]
-    ops: list[Intent]
+    ops: list[object]
 
 
 class Session:
@@ -103,7 +103,8 @@ class Session:
         self.version = 0
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
-        self._ops: list[Intent] = []
+        #: Everything applied to the world, in order (replayed by undo on big worlds).
+        self._ops: list[object] = []
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
 
@@ -268,6 +269,36 @@ class Session:
                                  "failed": event.failed, "ret": event.ret})
         elif isinstance(event, ev.SyscallExit):
             live.ret, live.errno = event.ret, event.errno
+
+    @property
+    def sandbox(self) -> bool:
+        """No goal: the player may change the machine as well as call move_pages."""
+        return self.goal_check is None
+
+    def stage(self, ops: Sequence[object], text: str) -> None:
+        """Sandbox only: apply ops that change the machine (not syscalls).
+
+        All or nothing: if one op fails, the machine is restored and the error
+        is raised as :class:`SessionError`.
+        """
+        if not self.sandbox:
+            raise SessionError("this level is played with move_pages, query and drain; "
+                               "changing the machine is for the sandbox")
+        if self._pending is not None:
+            raise SessionError("a call is in progress: step or run it to the end first")
+        snap = self._snapshot()
+        try:
+            for op in ops:
+                self.runner.apply(op, len(self._ops), self.runner.proc)
+                self._ops.append(op)
+        except RunError as exc:
+            self._restore(snap)
+            raise SessionError(f"{text}: {exc.message}") from None
+        self._undo.append(snap)
+        self.commands.append(text)
+        self.trace.append(f"# {text}")
+        self.changed = frozenset({"nodes", "address", "lru", "pagevecs", "vmstat"})
+        self.version += 1
 
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from migratelab.game import view
-from migratelab.game.commands import CommandError, Explain, parse
+from migratelab.game.commands import CommandError, Explain, Stage, parse
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
@@ -186,6 +186,16 @@ class PlayScreen(Screen[None]):
             op = parse(text, self.session.regions())
         except CommandError as exc:
             self._say(str(exc), error=True)
+            return
+        if isinstance(op, Stage):
+            try:
+                self.session.stage(op.ops, text)
+            except SessionError as exc:
+                self._say(str(exc), error=True)
+                return
+            self._say(f"{text}: done")
+            event.input.value = ""
+            self._sync()
             return
         if isinstance(op, Explain):
             try:

@@ -1,0 +1,66 @@
+"""Sandbox commands: parsed into ops, staged all-or-nothing, refused in levels."""
+
+from __future__ import annotations
+
+import pytest
+
+from migratelab.game import view
+from migratelab.game.commands import CommandError, Stage, parse
+from migratelab.game.session import Session, SessionError
+from migratelab.game.worlds import demo_runner
+from migratelab.scenario import ops as O
+
+
+def _sandbox() -> Session:
+    return Session(lambda: demo_runner(pages=8))
+
+
+def _stage(s: Session, text: str) -> None:
+    cmd = parse(text, s.regions())
+    assert isinstance(cmd, Stage)
+    s.stage(cmd.ops, text)
+
+
+def test_commands_become_ops() -> None:
+    cmd = parse("mmap T 512 thp")
+    assert isinstance(cmd, Stage)
+    assert cmd.ops == (O.Mmap(id="T", pages=512), O.Madvise(id="T", advice="hugepage"))
+    assert parse("touch T[0:4] read", {"T": 512}) == Stage(
+        (O.Touch(id="T", pages=[(0, 4)], mode="read"),))
+    assert parse("fill 1") == Stage((O.FillNode(node=1, leave_mb=4, hole_pages=64),))
+    for bad in ("mmap T", "mmap T 4 weird", "touch T[0:4] sideways", "fill x", "unpin now",
+                "bind A", "hold A[0] later"):
+        with pytest.raises(CommandError):
+            parse(bad, {"A": 8})
+
+
+def test_a_sandbox_builds_a_thp_and_moves_it() -> None:
+    s = _sandbox()
+    _stage(s, "mmap T 512 thp")
+    _stage(s, "touch T[0:1]")
+    base = s.runner.regions["T"].base
+    assert view.page_view(s.runner, base).kind == "thp_head"
+    s.submit(parse("move T[0] -> 1", s.regions()))
+    s.finish()
+    assert s.history[-1]["status_str"] == ["1"]
+    assert view.page_view(s.runner, base).node == 1
+    assert s.syscalls == 1  # staging is not a syscall
+
+
+def test_staging_is_all_or_nothing_and_undoable() -> None:
+    s = _sandbox()
+    before = s.runner.k.mem(0).nr_free
+    with pytest.raises(SessionError, match="no region named 'Q'"):
+        s.stage((O.Mmap(id="B", pages=4), O.Touch(id="Q")), "broken")
+    assert "B" not in s.runner.regions and s.runner.k.mem(0).nr_free == before
+    _stage(s, "mmap B 4")
+    _stage(s, "touch B[0:4]")
+    assert s.runner.k.mem(0).nr_free == before - 4
+    assert s.undo() and s.undo()
+    assert "B" not in s.runner.regions and s.runner.k.mem(0).nr_free == before
+
+
+def test_levels_refuse_staging() -> None:
+    s = Session(lambda: demo_runner(pages=8), goal_check=lambda r, h: (False, "not yet"))
+    with pytest.raises(SessionError, match="sandbox"):
+        s.stage((O.Unpin(),), "unpin")
