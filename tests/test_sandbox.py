@@ -64,3 +64,22 @@ def test_levels_refuse_staging() -> None:
     s = Session(lambda: demo_runner(pages=8), goal_check=lambda r, h: (False, "not yet"))
     with pytest.raises(SessionError, match="sandbox"):
         s.stage((O.Unpin(),), "unpin")
+
+
+def test_thp_splits_that_run_the_target_out_of_memory() -> None:
+    """Two THPs split on a filled node, then base pages: the target runs out of
+    4 KiB frames and the call fails with ENOMEM, leaving every status untouched.
+    (This once crashed: in-flight lists were unregistered by equality, not identity.)"""
+    from migratelab.kernel.invariants import violations
+
+    s = _sandbox()
+    for text in ("mmap T 1024 thp", "touch T[0:1024]", "mmap H 512 hugetlb", "touch H[0:1]",
+                 "fill 1"):
+        _stage(s, text)
+    s.submit(parse("move T[0] -> 1, T[600] -> 1, H[0] -> 1, A[0:4] -> 1", s.regions()))
+    s.finish()
+    rec = s.history[-1]
+    assert (rec["ret"], rec["errno"]) == (-1, "ENOMEM")
+    assert rec["status_str"] == ["UNSET"] * 7
+    assert violations(s.runner.k) == []
+    assert s.runner.k.migration_lists == []

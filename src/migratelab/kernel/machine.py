@@ -213,6 +213,19 @@ class Kernel:
         if folio.refcount <= 0:
             self.free_folio(folio)
 
+    # -- in-flight lists ---------------------------------------------------
+    def track(self, folios: list[Folio]) -> None:
+        """Register a list of isolated folios in flight (for :attr:`folios`)."""
+        self.migration_lists.append(folios)
+
+    def untrack(self, folios: list[Folio]) -> None:
+        """Forget an in-flight list. By identity: two lists with equal contents
+        (two empty ones, say) are still different lists."""
+        for i, lst in enumerate(self.migration_lists):
+            if lst is folios:
+                del self.migration_lists[i]
+                return
+
     # -- reporting -------------------------------------------------------
     def node_state(self) -> dict[str, dict[str, int]]:
         """Per node: free memory, free 2 MiB blocks and the hugetlb pool."""

@@ -370,11 +370,11 @@ def _migrate_loop(k: Kernel, call: MigrateCall, folios: list[Folio]
     prof = k.profile
     side: list[Folio] | None = [] if prof.thp_on_enomem == "split_side_list" else None
     if side is not None:
-        k.migration_lists.append(side)
+        k.track(side)
         try:
             return (yield from _migrate_loop_lists(k, call, folios, side))
         finally:
-            k.migration_lists.remove(side)
+            k.untrack(side)
     return (yield from _migrate_loop_lists(k, call, folios, side))
 
 
@@ -455,11 +455,11 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
 def _migrate_batched(k: Kernel, call: MigrateCall, folios: list[Folio]
                      ) -> Generator[Event, None, int]:
     split_folios: list[Folio] = []
-    k.migration_lists.append(split_folios)
+    k.track(split_folios)
     try:
         return (yield from _migrate_batched_lists(k, call, folios, split_folios))
     finally:
-        k.migration_lists.remove(split_folios)
+        k.untrack(split_folios)
 
 
 def _migrate_batched_lists(k: Kernel, call: MigrateCall, folios: list[Folio],

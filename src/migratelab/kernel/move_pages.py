@@ -554,14 +554,14 @@ def sys_move_pages(k: Kernel, caller: Process, pid: int, pages: list[int],
                        migrate_all=bool(flags & MPOL_MF_MOVE_ALL), detail=detail,
                        cpu=caller.cpu)
             yield from _entry_drain(k)
-            k.migration_lists.append(mv.pagelist)
+            k.track(mv.pagelist)
             try:
                 if k.profile.batching == "chunked":
                     err = yield from do_pages_move_chunked(mv)
                 else:
                     err = yield from do_pages_move(mv)
             finally:
-                k.migration_lists.remove(mv.pagelist)
+                k.untrack(mv.pagelist)
             if k.lru.disabled:
                 yield LruCacheEnable()
             _exit_staging(k)
