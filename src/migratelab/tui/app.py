@@ -64,6 +64,12 @@ class MigrateLabApp(App[None]):
         lv.goal_check = None
         lv.title = "Sandbox"
         lv.goal_text = "none: experiment freely"
+        lv.par = None
+        lv.hints = []
+        lv.story = ("A free machine: two nodes of 64 MiB, two huge pages in each node's "
+                    "pool, and region **A** (64 pages) on node 0. Change it with `mmap`, "
+                    "`touch`, `fork`, `pin`, `fill`, `hold`... (F1 lists them), then call "
+                    "`move_pages` and `explain` what you see.")
         self.push_screen(PlayScreen(lv))
 
     def action_help(self) -> None:
