@@ -83,3 +83,17 @@ def test_thp_splits_that_run_the_target_out_of_memory() -> None:
     assert rec["status_str"] == ["UNSET"] * 7
     assert violations(s.runner.k) == []
     assert s.runner.k.migration_lists == []
+
+
+@pytest.mark.parametrize("profile", ["v4.14", "v6.12"])
+def test_undo_snapshots_survive_shared_memory_on_the_lru(profile: str) -> None:
+    """A deep copy once reached a folio through its LRU list before the folio was
+    rebuilt (found by the session soak); snapshots must copy any world."""
+    from migratelab.kernel.invariants import violations
+
+    s = Session(lambda: demo_runner(pages=16, profile=profile))
+    for text in ("mmap T 512 shared", "touch T[0:15]", "touch A[0:1]", "fork", "pin A[3]"):
+        _stage(s, text)
+    while s.undo():
+        assert violations(s.runner.k) == []
+    assert "T" not in s.runner.regions

@@ -7,9 +7,10 @@ from migratelab.scenario import ops as O
 from migratelab.scenario.runner import ScenarioRunner
 
 
-def demo_runner(pages: int = 64, mem_mb: int = 64, node: int = 0) -> ScenarioRunner:
+def demo_runner(pages: int = 64, mem_mb: int = 64, node: int = 0,
+                profile: str = "v6.12") -> ScenarioRunner:
     """Two nodes; region A of ``pages`` base pages written on ``node``, on the LRU."""
-    k = Kernel(MachineSpec(nodes=2, mem_mb=(mem_mb, mem_mb), hugetlb_per_node=2))
+    k = Kernel(MachineSpec(nodes=2, mem_mb=(mem_mb, mem_mb), hugetlb_per_node=2), profile)
     runner = ScenarioRunner(k, detail=True)
     runner.run([
         O.SetMempolicy(mode="bind", node=node),

@@ -91,16 +91,18 @@ class Folio:
         self.lru_on: object | None = None
 
     def __getstate__(self) -> dict[str, object]:
-        # The LRU neighbours are left out: a deep copy would otherwise recurse
-        # along the whole list. LruList restores them (see lru.LruList).
+        # List linkage is left out: a deep copy would otherwise recurse along the
+        # whole list, and could reach the list before this folio is rebuilt. The
+        # LruList keeps its order and relinks its folios (see lru.LruList).
         return {name: getattr(self, name) for name in self.__slots__
-                if name not in ("lru_prev", "lru_next")}
+                if name not in ("lru_prev", "lru_next", "lru_on")}
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for name, value in state.items():
             setattr(self, name, value)
-        self.lru_prev = None
-        self.lru_next = None
+        for name in ("lru_prev", "lru_next", "lru_on"):
+            if not hasattr(self, name):  # not relinked by its list (yet)
+                setattr(self, name, None)
 
     @property
     def nr_pages(self) -> int:
