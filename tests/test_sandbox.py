@@ -97,3 +97,15 @@ def test_undo_snapshots_survive_shared_memory_on_the_lru(profile: str) -> None:
     while s.undo():
         assert violations(s.runner.k) == []
     assert "T" not in s.runner.regions
+
+
+def test_a_failed_command_restores_zero_page_mappings() -> None:
+    """Restoring a snapshot once copied the zero page sentinel, so a later fault
+    no longer recognised it (found by the session soak)."""
+    s = _sandbox()
+    _stage(s, "mmap T 1 anon")
+    _stage(s, "touch T[0:1] read")
+    with pytest.raises(SessionError):
+        _stage(s, "bind A 2")  # no node 2: the machine is restored
+    _stage(s, "touch T[0:1]")  # the write replaces the zero page
+    assert view.page_view(s.runner, s.runner.regions["T"].base).kind == "base"

@@ -165,6 +165,16 @@ class _Special:
     def __repr__(self) -> str:
         return self.name
 
+    # Page tables compare with ``is``: copies and pickles must keep the identity.
+    def __copy__(self) -> _Special:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, object]) -> _Special:
+        return self
+
+    def __reduce__(self) -> str:
+        return self.name.upper()
+
 
 #: The shared zero page, mapped by a read fault on untouched anonymous memory.
 ZERO_PAGE: Final = _Special("zero_page")
