@@ -61,7 +61,7 @@ def test_staging_is_all_or_nothing_and_undoable() -> None:
 
 
 def test_levels_refuse_staging() -> None:
-    s = Session(lambda: demo_runner(pages=8), goal_check=lambda r, h: (False, "not yet"))
+    s = Session(lambda: demo_runner(pages=8), goal_check=lambda r, h, p: (False, "not yet"))
     with pytest.raises(SessionError, match="sandbox"):
         s.stage((O.Unpin(),), "unpin")
 

@@ -119,3 +119,23 @@ async def test_sandbox_command_line_changes_the_machine() -> None:
         await pilot.press(*"mmap H 4", "enter")
         await pilot.pause()
         assert "exists already" in str(screen.query_one("#msg").render())
+
+
+async def test_win_a_predict_level_from_the_command_line() -> None:
+    """Predict first; the level's own request then runs and the answer is judged."""
+    from .conftest import LEVELS_DIR
+
+    level = load_play_level(LEVELS_DIR / "02_thp_tail_ebusy.toml")
+    app = MigrateLabApp(level=level, levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon", *"predict ret=0 status=1,-EBUSY", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and screen.session.busy
+        await pilot.press("e")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if isinstance(app.screen, ResultsScreen):
+                break
+        assert isinstance(app.screen, ResultsScreen)

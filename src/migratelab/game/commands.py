@@ -6,6 +6,8 @@ Grammar (whitespace is free)::
     query REGION[I] | REGION[A:B] [, ...]
     drain
     explain I                         why status[I] of the last call holds its value
+    predict [ret=N] [errno=NAME] [status=S,S,...] [after=S,S,...]
+                                      a predict level: answer first, then its request runs
 
 Sandbox only (they change the machine, they are not syscalls)::
 
@@ -27,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from migratelab.kernel import errno as E
+from migratelab.kernel.errno import parse_status
 from migratelab.scenario import ops as O
 from migratelab.scenario.ops import (
     EntryObj,
@@ -37,7 +41,7 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain", "explain", "mmap", "touch", "pin", "unpin", "munmap",
+VERBS = ("move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
          "mlock", "bind", "fork", "fill", "hold", "lock")
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
 PSEUDO_REGIONS = frozenset({"UNMAPPED", "NULL"})
@@ -58,7 +62,17 @@ class Stage:
     ops: tuple[object, ...]
 
 
-Command = MovePages | Query | LruAddDrainAll | Explain | Stage
+@dataclass(frozen=True, slots=True)
+class Predict:
+    """``predict ...``: the player's answer for a level's predict goal."""
+
+    ret: int | None = None
+    errno: str | None = None
+    status: tuple[str, ...] | None = None
+    after_nodes: tuple[str, ...] | None = None
+
+
+Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict
 
 #: ``mmap`` kinds -> the ops that make them.
 MMAP_KINDS = ("anon", "thp", "hugetlb", "shared", "tmpfs", "ext4")
@@ -116,6 +130,8 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         if rest.strip():
             raise CommandError("drain takes no arguments")
         return LruAddDrainAll()
+    if verb == "predict":
+        return _predict(rest)
     if verb in _STAGERS:
         return Stage(tuple(_STAGERS[verb](rest.split(), regions)))
     if verb in ("explain", "why"):
@@ -282,3 +298,44 @@ _STAGERS: dict[str, Callable[[list[str], Mapping[str, int] | None], list[object]
     "fill": _fill,
     "hold": _hold,
 }
+
+
+# -- predictions ------------------------------------------------------------------
+
+def _status_list(text: str, what: str) -> tuple[str, ...]:
+    items = tuple(t.strip() for t in text.strip("[]").split(",") if t.strip())
+    if not items:
+        raise CommandError(f"{what}: expected values such as 1,-EBUSY,UNSET")
+    for item in items:
+        try:
+            parse_status(item.upper() if item.lower() == "unset" else item)
+        except (KeyError, ValueError):
+            raise CommandError(f"{what}: {item!r} is not a node, -ERRNO or UNSET") from None
+    return tuple("UNSET" if i.lower() == "unset" else i for i in items)
+
+
+def _predict(rest: str) -> Predict:
+    """``ret=0 errno=ENOMEM status=1,-EBUSY after=1,0``; a bare int is ret and a
+    bare comma list is status."""
+    values: dict[str, object] = {}
+    for word in rest.split():
+        key, eq, val = word.partition("=")
+        if not eq:
+            key, val = ("ret" if word.lstrip("-").isdigit() else "status"), word
+        key = key.lower()
+        if key == "ret":
+            if not val.lstrip("-").isdigit():
+                raise CommandError(f"ret: expected an integer, got {val!r}")
+            values["ret"] = int(val)
+        elif key == "errno":
+            name = val.upper().lstrip("-")
+            values["errno"] = None if name in ("NONE", "0", "") else name
+            if name not in ("NONE", "0", "") and name not in E.BY_NAME:
+                raise CommandError(f"errno: unknown name {val!r}")
+        elif key in ("status", "after", "after_nodes"):
+            values["status" if key == "status" else "after_nodes"] = _status_list(val, key)
+        else:
+            raise CommandError(f"unknown field {key!r} (ret, errno, status, after)")
+    if not values:
+        raise CommandError("usage: predict ret=0 status=1,-EBUSY [errno=NAME] [after=...]")
+    return Predict(**values)  # type: ignore[arg-type]

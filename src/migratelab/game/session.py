@@ -28,7 +28,9 @@ from migratelab.scenario import ops as O
 from migratelab.scenario.runner import PendingSyscall, RunError, ScenarioRunner
 
 #: Goal check: (runner, history) -> (met, detail).
-GoalCheck = Callable[[ScenarioRunner, list[dict[str, Any]]], tuple[bool, str]]
+#: (runner, history, prediction) -> (met, detail); ``prediction`` is the player's
+#: answer on a predict level and None elsewhere.
+GoalCheck = Callable[[ScenarioRunner, list[dict[str, Any]], Any], tuple[bool, str]]
 
 #: Which pane an event changes (the UI highlights it).
 PANE_OF: dict[str, str] = {
@@ -86,10 +88,15 @@ class Session:
     """Stepping, undo, reset and scoring over one world."""
 
     def __init__(self, make_runner: Callable[[], ScenarioRunner],
-                 goal_check: GoalCheck | None = None, par: int | None = None) -> None:
+                 goal_check: GoalCheck | None = None, par: int | None = None,
+                 predict_request: O.MovePages | O.Query | None = None) -> None:
         self._make_runner = make_runner
         self.goal_check = goal_check
         self.par = par
+        #: A predict level's own request, run after the player's prediction.
+        self.predict_request = predict_request
+        #: The player's answer to a predict goal (passed to the goal check).
+        self.prediction: object | None = None
         self.runner = self._fresh()
         self.history: list[dict[str, Any]] = []
         self.commands: list[str] = []
@@ -150,7 +157,7 @@ class Session:
             return False, "sandbox: no goal"
         if self.busy:
             return False, "a call is in progress"
-        return self.goal_check(self.runner, self.history)
+        return self.goal_check(self.runner, self.history, self.prediction)
 
     def stars(self) -> int:
         """Par stars: 3 at or under par, 2 within twice par, else 1."""
@@ -299,6 +306,15 @@ class Session:
         self.trace.append(f"# {text}")
         self.changed = frozenset({"nodes", "address", "lru", "pagevecs", "vmstat"})
         self.version += 1
+
+    def predict(self, prediction: object, text: str) -> None:
+        """Record the player's prediction, then start the level's request."""
+        if self.predict_request is None:
+            raise SessionError("this level has nothing to predict")
+        if self._pending is not None:
+            raise SessionError("a call is in progress: step or run it to the end first")
+        self.prediction = prediction
+        self.submit(self.predict_request, f"{text}  (then the level's request runs)")
 
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""

@@ -35,10 +35,12 @@ class PlayLevel:
     goal_check: GoalCheck | None
     path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: A predict level's request (it runs after the player's prediction).
+    predict_request: Any = None
 
     def session(self) -> Session:
         """A fresh session on this level."""
-        return Session(self.make_runner, self.goal_check, self.par)
+        return Session(self.make_runner, self.goal_check, self.par, self.predict_request)
 
 
 def from_level(level: Any, path: Path | None = None) -> PlayLevel:
@@ -49,8 +51,9 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     goal = level.goal
     check: GoalCheck | None = None
     if goal is not None:
-        def check(runner: ScenarioRunner, history: list[dict[str, Any]]) -> tuple[bool, str]:
-            res = goals.evaluate(goal, runner, history)
+        def check(runner: ScenarioRunner, history: list[dict[str, Any]],
+                  prediction: Any) -> tuple[bool, str]:
+            res = goals.evaluate(goal, runner, history, prediction=_as_prediction(prediction))
             return bool(res.met), str(res.detail)
     solution = getattr(level, "solution", None)
     par = getattr(solution, "par", None) if solution is not None else None
@@ -61,7 +64,20 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
-        make_runner=lambda: goals.build_world(level), goal_check=check, path=path)
+        make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
+        predict_request=goal.predict.request if goal is not None and goal.predict else None)
+
+
+def _as_prediction(answer: Any) -> Any:
+    """The command line's Predict answer as the level format's Prediction."""
+    if answer is None:
+        return None
+    from migratelab.scenario.levels import Prediction
+
+    return Prediction(ret=answer.ret, errno=answer.errno,
+                      status=list(answer.status) if answer.status is not None else None,
+                      after_nodes=list(answer.after_nodes)
+                      if answer.after_nodes is not None else None)
 
 
 def load_play_level(path: str | Path) -> PlayLevel:
@@ -87,7 +103,8 @@ def shipped() -> list[PlayLevel]:
     return out or [demo_level()]
 
 
-def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]]) -> tuple[bool, str]:
+def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]],
+                   prediction: Any = None) -> tuple[bool, str]:
     on, total = view.pages_on_node(runner, "A", 1)
     return on == total, f"{on}/{total} pages of A on node 1"
 

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from migratelab.game import view
-from migratelab.game.commands import CommandError, Explain, Stage, parse
+from migratelab.game.commands import CommandError, Explain, Predict, Stage, parse
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
@@ -186,6 +186,17 @@ class PlayScreen(Screen[None]):
             op = parse(text, self.session.regions())
         except CommandError as exc:
             self._say(str(exc), error=True)
+            return
+        if isinstance(op, Predict):
+            try:
+                self.session.predict(op, text)
+            except SessionError as exc:
+                self._say(str(exc), error=True)
+                return
+            self._say(f"{text}: recorded; the level's request is running (s step, e to end)")
+            event.input.value = ""
+            self.query_one(AddressSpace).focus()
+            self._sync()
             return
         if isinstance(op, Stage):
             try:

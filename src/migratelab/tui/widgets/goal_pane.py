@@ -31,6 +31,10 @@ class GoalPane(LivePane):
             t.append(self.level.story.strip().replace("**", "").replace("`", "") + "\n\n")
         t.append("Goal: ", "bold")
         t.append(self.level.goal_text + "\n")
+        if self.session.predict_request is not None and self.session.prediction is None:
+            t.append("Answer first on the command line, e.g. ", DIM)
+            t.append("predict ret=0 status=1,-EBUSY", "bold")
+            t.append("; the request then runs step by step.\n", DIM)
         met, detail = self.session.goal() if not self.session.busy else (False, "running…")
         t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
         t.append(f"  {detail}\n", DIM)
