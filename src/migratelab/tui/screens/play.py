@@ -114,7 +114,14 @@ class PlayScreen(Screen[None]):
             self.query_one(f"#{wid}").border_title = title
         self.query_one(AddressSpace).focus()
         self.query_one("#cursorinfo", Static).update(LEGEND)
+        if self.level.goal_check is not None and not self.app.has_class("-wide"):
+            # no side panel: show the story and the goal before anything else
+            self.query_one(TabbedContent).active = "tab-goal"
         self._sync()
+
+    def _show_call(self) -> None:
+        """A call started: its request, batch and status[] are what matter now."""
+        self.query_one(TabbedContent).active = "tab-call"
 
     def _title(self) -> str:
         speed = SPEEDS[self.speed]
@@ -194,6 +201,7 @@ class PlayScreen(Screen[None]):
                 self._say(str(exc), error=True)
                 return
             self._say(f"{text}: recorded; the level's request is running (s step, e to end)")
+            self._show_call()
             event.input.value = ""
             self.query_one(AddressSpace).focus()
             self._sync()
@@ -230,6 +238,8 @@ class PlayScreen(Screen[None]):
             return False
         self._say(f"{text}: started; s step, n step over, r run, e run to end"
                   if self.session.busy else f"{text}: done")
+        if self.session.busy:
+            self._show_call()
         self._after_step()
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
@@ -13,6 +14,14 @@ from migratelab.tui.widgets.pane import LivePane
 if TYPE_CHECKING:
     from migratelab.game.session import Session
     from migratelab.tui.world import PlayLevel
+
+
+def _reflow(markdown: str) -> str:
+    """Plain text of a story: paragraphs kept, the file's line breaks inside them
+    joined, emphasis and code marks dropped (the pane wraps to its own width)."""
+    text = re.sub(r"\*(\S[^*]*)\*", r"\1", markdown.strip().replace("**", "").replace("`", ""))
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
 
 
 class GoalPane(LivePane):
@@ -28,7 +37,7 @@ class GoalPane(LivePane):
         t = Text()
         t.append(f"{self.level.title}\n", "bold")
         if self.level.story:
-            t.append(self.level.story.strip().replace("**", "").replace("`", "") + "\n\n")
+            t.append(_reflow(self.level.story) + "\n\n")
         t.append("Goal: ", "bold")
         t.append(self.level.goal_text + "\n")
         if self.session.predict_request is not None and self.session.prediction is None:
