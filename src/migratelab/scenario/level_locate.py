@@ -96,6 +96,17 @@ class _Scanner:
         self.pos = end + 1
         return raw
 
+    def key_value(self, base: Path, line: int, depth: int) -> None:
+        """``key = value`` under ``base``: record the key's line, then skip the value."""
+        sub = (*base, *self.key())
+        self.lines.setdefault(sub, line)
+        self.skip_ws()
+        if self.peek() != "=":
+            raise ValueError("= expected")
+        self.pos += 1
+        self.skip_ws()
+        self.value(sub, depth)
+
     # -- values ----------------------------------------------------------------
     def value(self, path: Path, depth: int) -> None:
         """Skip one value, recording the start line of nested keys and elements."""
@@ -123,16 +134,7 @@ class _Scanner:
                 if self.peek() == "}":
                     self.pos += 1
                     return
-                line = self.line()
-                parts = self.key()
-                sub = (*path, *parts)
-                self.lines.setdefault(sub, line)
-                self.skip_ws()
-                if self.peek() != "=":
-                    raise ValueError("= expected")
-                self.pos += 1
-                self.skip_ws()
-                self.value(sub, depth + 1)
+                self.key_value(path, self.line(), depth + 1)
                 self.skip_ws()
                 if self.peek() == ",":
                     self.pos += 1
@@ -179,15 +181,7 @@ class _Scanner:
                 self.lines.setdefault(current, line)
                 self.pos = self.text.index("]", self.pos) + 1
             else:
-                parts = self.key()
-                sub = (*current, *parts)
-                self.lines.setdefault(sub, line)
-                self.skip_ws()
-                if self.peek() != "=":
-                    raise ValueError("= expected")
-                self.pos += 1
-                self.skip_ws()
-                self.value(sub, 0)
+                self.key_value(current, line, 0)
 
 
 def _closing(text: str, start: int, quote: str) -> int:
