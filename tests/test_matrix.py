@@ -18,7 +18,7 @@ import pytest
 from mlhelp import MODERN, OLD, PROFILES, UNSET, Run, anon, hugetlb, thp, vm
 
 from migratelab.kernel import errno as E
-from migratelab.kernel.mm import do_munmap
+from migratelab.kernel.mmap import do_munmap
 from migratelab.kernel.move_pages import MPOL_MF_MOVE, run_syscall, sys_move_pages
 
 ROWS: dict[int, Callable[[str], None]] = {}

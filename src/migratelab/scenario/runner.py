@@ -18,23 +18,19 @@ from typing import Any
 from migratelab.kernel import errno as E
 from migratelab.kernel.events import Event
 from migratelab.kernel.folio import PG_LOCKED, PG_LRU, PG_WRITEBACK, Folio
+from migratelab.kernel.fork import do_exit, do_fork
 from migratelab.kernel.huge_memory import deferred_split_scan
 from migratelab.kernel.machine import AGREEMENT_COUNTERS, Kernel
+from migratelab.kernel.memory import handle_mm_fault, page_cache_get
 from migratelab.kernel.mempolicy import MemPolicy
-from migratelab.kernel.mm import (
-    PAGE_SIZE,
-    FaultError,
-    Process,
-    do_exit,
-    do_fork,
+from migratelab.kernel.mm import PAGE_SIZE, FaultError, Process
+from migratelab.kernel.mmap import (
     do_madvise,
     do_mbind,
     do_mlock,
     do_mmap,
     do_mprotect,
     do_munmap,
-    handle_mm_fault,
-    page_cache_get,
 )
 from migratelab.kernel.move_pages import (
     FLAG_BITS,
