@@ -139,3 +139,16 @@ async def test_win_a_predict_level_from_the_command_line() -> None:
             if isinstance(app.screen, ResultsScreen):
                 break
         assert isinstance(app.screen, ResultsScreen)
+
+
+async def test_keys_sent_in_one_burst_keep_their_order() -> None:
+    """'1' then Enter delivered together: the assignment lands before the call."""
+    from .test_fuzz import fast_keys
+
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await fast_keys(pilot, ["home", "v", *["right"] * 7, "1", "enter"])
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and screen.session.busy

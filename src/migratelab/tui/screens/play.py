@@ -166,6 +166,10 @@ class PlayScreen(Screen[None]):
         msg.set_class(error, "-error")
 
     # -- messages up -------------------------------------------------------------------
+    @on(AddressSpace.Call)
+    def _call(self, message: AddressSpace.Call) -> None:
+        self.action_call()
+
     @on(AddressSpace.Assign)
     def _assign(self, message: AddressSpace.Assign) -> None:
         req = self.query_one(RequestPane)

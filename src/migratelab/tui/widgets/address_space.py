@@ -71,6 +71,7 @@ class AddressSpace(ScrollView, can_focus=True):
         Binding("escape", "clear_mark", "Clear the selection", id="as.clear", show=False),
         *[Binding(str(n), f"assign({n})", f"Send selection to node {n}", id=f"as.node{n}",
                   show=False) for n in range(10)],
+        Binding("enter", "call", "Call move_pages", id="as.call"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False)
@@ -84,6 +85,10 @@ class AddressSpace(ScrollView, can_focus=True):
             super().__init__()
             self.picks = picks
             self.node = node
+
+    class Call(Message):
+        """Enter: call move_pages. A message, not a screen binding, so it reaches the
+        screen after any Assign posted before it (keys typed or pasted quickly)."""
 
     class CursorMoved(Message):
         """The cursor moved; ``text`` describes the page under it."""
@@ -256,6 +261,10 @@ class AddressSpace(ScrollView, can_focus=True):
         self.mark_start = None
         self._cache.clear()
         self.refresh()
+
+    def action_call(self) -> None:
+        """Ask the screen to call move_pages with the composed request."""
+        self.post_message(self.Call())
 
     def action_assign(self, node: int) -> None:
         """Send the selection to a node (the screen adds it to the request)."""
