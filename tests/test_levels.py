@@ -223,3 +223,11 @@ def test_game_layer_stays_free_of_ui() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_every_shipped_chapter_has_a_title() -> None:
+    from migratelab.scenario.levels import chapter_titles, load_level, shipped_levels
+
+    titles = chapter_titles()
+    chapters = {load_level(p).level.chapter for p in shipped_levels()}
+    assert chapters <= set(titles), f"chapters without a title: {chapters - set(titles)}"

@@ -56,11 +56,36 @@ from migratelab.scenario.level_validate import MAX_LEVEL_BYTES, first_problem
 from migratelab.scenario.loading import InputError, read_input, split_msgspec_error
 
 __all__ = [
-    "SCHEMA_VERSION", "SYSCALL_OPS", "Expect", "ExpectResult", "Goal", "Hint", "InputError",
-    "Level", "LevelMeta", "MachineSection", "Outcome", "Placement", "PlayerOp", "Predict",
-    "PredictField", "Prediction", "Request", "Solution", "is_level_file", "iter_requests",
-    "level_schema", "load_level", "outcome_text", "parse_level", "request_text",
-    "schema_path", "schema_text", "shipped_dir", "shipped_levels",
+    "SCHEMA_VERSION",
+    "SYSCALL_OPS",
+    "Expect",
+    "ExpectResult",
+    "Goal",
+    "Hint",
+    "InputError",
+    "Level",
+    "LevelMeta",
+    "MachineSection",
+    "Outcome",
+    "Placement",
+    "PlayerOp",
+    "Predict",
+    "PredictField",
+    "Prediction",
+    "Request",
+    "Solution",
+    "chapter_titles",
+    "is_level_file",
+    "iter_requests",
+    "level_schema",
+    "load_level",
+    "outcome_text",
+    "parse_level",
+    "request_text",
+    "schema_path",
+    "schema_text",
+    "shipped_dir",
+    "shipped_levels",
 ]
 
 
@@ -108,6 +133,16 @@ def shipped_levels() -> list[Path]:
         except InputError:
             keyed.append((1 << 30, 0, path.name, path))  # broken ones last, still listed
     return [k[3] for k in sorted(keyed)]
+
+
+def chapter_titles() -> dict[int, str]:
+    """Titles of the shipped chapters (``levels/chapters.json``), by number."""
+    path = shipped_dir() / "chapters.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {int(k): str(v) for k, v in data.items() if str(k).isdigit()}
 
 
 def load_level(path: str | Path) -> Level:

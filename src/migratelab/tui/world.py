@@ -58,7 +58,7 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     solution = getattr(level, "solution", None)
     par = getattr(solution, "par", None) if solution is not None else None
     return PlayLevel(
-        id=str(meta.id), title=str(meta.title), chapter=f"Chapter {meta.chapter}",
+        id=str(meta.id), title=str(meta.title), chapter=_chapter_name(int(meta.chapter)),
         order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
         source=str(getattr(meta, "source", "")),
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",
@@ -66,6 +66,14 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         par=int(par) if par is not None else None,
         make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
         predict_request=goal.predict.request if goal is not None and goal.predict else None)
+
+
+def _chapter_name(number: int) -> str:
+    """``Chapter 3: Hocko's rework, and what followed`` (the title is data)."""
+    from migratelab.scenario.levels import chapter_titles
+
+    title = chapter_titles().get(number)
+    return f"Chapter {number}: {title}" if title else f"Chapter {number}"
 
 
 def _as_prediction(answer: Any) -> Any:
