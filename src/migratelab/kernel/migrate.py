@@ -49,7 +49,7 @@ from migratelab.kernel.folio import (
     Folio,
 )
 from migratelab.kernel.huge_memory import split_huge_page
-from migratelab.kernel.physmem import FRAME_ANON
+from migratelab.kernel.physmem import BLOCK_HUGETLB, BLOCK_THP, FRAME_ANON
 
 if TYPE_CHECKING:
     from migratelab.kernel.machine import Kernel
@@ -112,7 +112,14 @@ def _stat_pages(k: Kernel, folio: Folio) -> int:
 
 # -- one folio ------------------------------------------------------------------
 
-def _alloc_target(k: Kernel, folio: Folio, node: int) -> int | None:
+#: What the allocation callback got: (pfn, from_buddy), where ``from_buddy`` marks
+#: a hugetlb page taken from the buddy allocator because the pool had none. A plain
+#: tuple: one is made per migrated page, and a class instance costs ~10% of a 1 GiB
+#: move (benchmarks/bench_move.py).
+Target = tuple[int, bool]
+
+
+def _alloc_target(k: Kernel, folio: Folio, node: int) -> Target | None:
     """The allocation callback: a frame of the folio's size on exactly ``node``."""
     if not 0 <= node < len(k.nodes):
         return None
@@ -120,36 +127,35 @@ def _alloc_target(k: Kernel, folio: Folio, node: int) -> int | None:
     if mem is None:
         return None
     if not folio.order:
-        return mem.alloc_frame(FRAME_ANON)
-    if folio.kind is HUGETLB:
-        pfn = mem.take_pool_page()
-        if pfn is None and k.profile.hugetlb_empty_pool == "buddy_fallback":
-            from migratelab.kernel.physmem import BLOCK_HUGETLB
+        pfn = mem.alloc_frame(FRAME_ANON)
+        return None if pfn is None else (pfn, False)
+    if folio.kind is not HUGETLB:
+        pfn = mem.alloc_block(BLOCK_THP)
+        return None if pfn is None else (pfn, False)
+    pfn = mem.take_pool_page()
+    if pfn is not None:
+        return (pfn, False)
+    if k.profile.hugetlb_empty_pool != "buddy_fallback":
+        return None
+    pfn = mem.alloc_block(BLOCK_HUGETLB)
+    if pfn is None:
+        return None
+    mem.add_surplus_page(pfn)
+    k.vmstat["htlb_buddy_alloc_success"] += 1
+    return (pfn, True)
 
-            pfn = mem.alloc_block(BLOCK_HUGETLB)
-            if pfn is not None:
-                mem.add_surplus_page(pfn)
-                k.vmstat["htlb_buddy_alloc_success"] += 1
-                return -pfn - 1  # marks "from the buddy allocator"
-        return pfn
-    if folio.order:
-        from migratelab.kernel.physmem import BLOCK_THP
 
-        return mem.alloc_block(BLOCK_THP)
-    return mem.alloc_frame(FRAME_ANON)
-
-
-def _free_target(k: Kernel, folio: Folio, node: int, pfn: int) -> None:
+def _free_target(k: Kernel, folio: Folio, node: int, target: Target) -> None:
     mem = k.mem(node)
-    if folio.is_hugetlb:
-        if pfn < 0:
-            mem.drop_from_pool(-pfn - 1)
-        else:
-            mem.return_pool_page(pfn)
-    elif folio.order:
-        mem.free_block(pfn)
-    else:
+    pfn, from_buddy = target
+    if not folio.order:
         mem.free_frame(pfn)
+    elif folio.kind is not HUGETLB:
+        mem.free_block(pfn)
+    elif from_buddy:
+        mem.drop_from_pool(pfn)
+    else:
+        mem.return_pool_page(pfn)
 
 
 def _free_source(k: Kernel, folio: Folio, new_from_buddy: bool) -> None:
@@ -166,7 +172,18 @@ def _free_source(k: Kernel, folio: Folio, new_from_buddy: bool) -> None:
         mem.free_block(folio.pfn)
 
 
-def _end_isolation(k: Kernel, folio: Folio, src: int) -> None:
+def isolate_hugetlb(folio: Folio, pagelist: list[Folio]) -> bool:
+    """isolate_hugetlb(): put a hugetlb folio on a migration list; False if it is
+    already on one. Hugetlb folios are not on the LRU and not in NR_ISOLATED."""
+    if folio.flags & PG_ISOLATED:
+        return False
+    folio.flags |= PG_ISOLATED
+    folio.refcount += 1
+    pagelist.append(folio)
+    return True
+
+
+def end_isolation(k: Kernel, folio: Folio, src: int) -> None:
     """Drop the isolation reference (hugetlb folios are not counted in NR_ISOLATED)."""
     if folio.kind is HUGETLB:
         folio.flags &= ~PG_ISOLATED
@@ -177,7 +194,7 @@ def _end_isolation(k: Kernel, folio: Folio, src: int) -> None:
 
 def _freed_under_us(k: Kernel, call: MigrateCall, folio: Folio) -> None:
     """Only the isolation reference is left: the folio was freed; count a success."""
-    _end_isolation(k, folio, folio.node)
+    end_isolation(k, folio, folio.node)
     k.free_folio(folio)
     call.succeeded += _stat_pages(k, folio)
 
@@ -195,14 +212,14 @@ def unmap_and_move(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
     node = call.fixed_node if call.fixed_node is not None else call.target(folio)
     if node is None:
         return -E.ENOMEM
-    pfn = _alloc_target(k, folio, node)
+    target = _alloc_target(k, folio, node)
     if call.detail:
-        _emit(call, AllocTarget(node=node, order=folio.order, ok=pfn is not None,
-                                pfn=(-pfn - 1 if pfn is not None and pfn < 0 else pfn or -1),
-                                why="" if pfn is not None else _why_no_target(k, folio, node)))
-    if pfn is None:
+        _emit(call, AllocTarget(node=node, order=folio.order, ok=target is not None,
+                                pfn=-1 if target is None else target[0],
+                                why="" if target else _why_no_target(k, folio, node)))
+    if target is None:
         return -E.ENOMEM
-    rc = _try_move(k, call, folio, node, pfn, force, sync)
+    rc = _try_move(k, call, folio, node, target, force, sync)
     if call.on_result is not None:
         call.on_result(folio, rc, node)
     return rc
@@ -218,20 +235,20 @@ def _why_no_target(k: Kernel, folio: Folio, node: int) -> str:
     return "target node is out of memory"
 
 
-def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
+def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, target: Target,
               force: bool, sync: bool) -> int:
     if folio.refcount == 1 and k.profile.migrate_engine != "batched":
-        _free_target(k, folio, node, pfn)
+        _free_target(k, folio, node, target)
         _freed_under_us(k, call, folio)
         return 0
     if folio.flags & (PG_LOCKED | PG_WRITEBACK) or folio.pins:
-        rc = _blocked(k, call, folio, node, pfn, force, sync)
+        rc = _blocked(k, call, folio, node, target, force, sync)
         if rc:
             return rc
-    return _move_to_new_folio(k, call, folio, node, pfn)
+    return _move_to_new_folio(k, call, folio, node, target)
 
 
-def _blocked(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
+def _blocked(k: Kernel, call: MigrateCall, folio: Folio, node: int, target: Target,
              force: bool, sync: bool) -> int:
     """Lock, writeback and reference checks; 0 when the move may go ahead."""
     rc = 0
@@ -251,7 +268,7 @@ def _blocked(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
     if not rc and folio.pins:
         rc, why = -E.EAGAIN, f"{folio.pins} extra reference(s): expected refcount not met"
     if rc:
-        _free_target(k, folio, node, pfn)
+        _free_target(k, folio, node, target)
         if call.detail:
             _emit(call, FolioFailed(pfn=folio.pfn, errno=E.errno_name(-rc),
                                     retry=rc == -E.EAGAIN, why=why))
@@ -259,17 +276,15 @@ def _blocked(k: Kernel, call: MigrateCall, folio: Folio, node: int, pfn: int,
 
 
 def _move_to_new_folio(k: Kernel, call: MigrateCall, folio: Folio, node: int,
-                       pfn: int) -> int:
-    """Unmap, copy and remap: the folio now lives at ``pfn`` on ``node``."""
+                       target: Target) -> int:
+    """Unmap, copy and remap: the folio now lives at the target frame on ``node``."""
     src = folio.node
     old_pfn = folio.pfn
-    from_buddy = pfn < 0
-    if from_buddy:
-        pfn = -pfn - 1
+    pfn, from_buddy = target
     _free_source(k, folio, from_buddy)
     folio.node = node
     folio.pfn = pfn
-    _end_isolation(k, folio, src)
+    end_isolation(k, folio, src)
     if folio.kind is not HUGETLB:
         if k.profile.putback_via_pagevec and not k.lru.disabled:
             k.lru.lru_cache_add(folio, call.cpu)

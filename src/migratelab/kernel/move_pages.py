@@ -51,7 +51,12 @@ from migratelab.kernel.folio import (
     Folio,
 )
 from migratelab.kernel.machine import CAP_SYS_NICE, CAP_SYS_PTRACE, MAX_NUMNODES
-from migratelab.kernel.migrate import MigrateCall, migrate_pages
+from migratelab.kernel.migrate import (
+    MigrateCall,
+    end_isolation,
+    isolate_hugetlb,
+    migrate_pages,
+)
 from migratelab.kernel.mm import PAGE_SHIFT, Mm, Process, Vma
 
 if TYPE_CHECKING:
@@ -163,14 +168,11 @@ def add_page_for_migration(k: Kernel, mm: Mm, addr: int, node: int, migrate_all:
     if folio.is_hugetlb:
         if sub != 0 and prof.hugetlb_tail == "eacces":
             return -E.EACCES, "hugetlb tail page: only a head page is isolated", folio
-        if folio.flags & PG_ISOLATED:
-            if prof.hugetlb_isolate_failure == "ebusy":
-                return -E.EBUSY, "hugetlb folio already isolated", folio
-            return QUEUED, "isolate_huge_page failed but its result is ignored", folio
-        folio.flags |= PG_ISOLATED
-        folio.refcount += 1
-        pagelist.append(folio)
-        return QUEUED, "hugetlb folio isolated", folio
+        if isolate_hugetlb(folio, pagelist):
+            return QUEUED, "hugetlb folio isolated", folio
+        if prof.hugetlb_isolate_failure == "ebusy":
+            return -E.EBUSY, "hugetlb folio already isolated", folio
+        return QUEUED, "isolate_huge_page failed but its result is ignored", folio
     if not k.lru.isolate(folio):
         if folio.flags & PG_ISOLATED:
             why = "already isolated (named earlier in this run)"
@@ -208,8 +210,7 @@ def _putback(k: Kernel, folios: list[Folio], cpu: int) -> None:
     via_pvec = k.profile.putback_via_pagevec and not k.lru.disabled
     for folio in folios:
         if folio.is_hugetlb:
-            folio.flags &= ~PG_ISOLATED
-            folio.refcount -= 1
+            end_isolation(k, folio, folio.node)
         else:
             k.lru.putback(folio, cpu, via_pvec, folio.node)
             if folio.refcount <= 0:
@@ -436,10 +437,7 @@ def do_move_page_to_node_array(mv: _Move, base: int, count: int
                 why = "mapped by more than one process"
             elif folio.is_hugetlb:
                 if sub == 0:
-                    if not folio.flags & PG_ISOLATED:
-                        folio.flags |= PG_ISOLATED
-                        folio.refcount += 1
-                        pagelist.append(folio)
+                    isolate_hugetlb(folio, pagelist)  # v4.14 ignores the result
                     pm_page[j] = folio
                     pm_status[j] = 0
                     why = "hugetlb head isolated (result ignored)"
