@@ -57,5 +57,5 @@ def do_exit(k: Kernel, proc: Process) -> None:
             zap_range(k, proc, vma, 0, vma.npages)
         proc.mm.vmas.clear()
         proc.mm._last = None
-        settle_large(k, proc)
+        settle_large(k)
     k.processes.pop(proc.pid, None)

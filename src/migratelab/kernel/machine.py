@@ -177,22 +177,13 @@ class Kernel:
             return None
         return self.new_folio(kind, 9, nid, pfn)
 
-    def alloc_hugetlb(self, nid: int, fallback: bool) -> tuple[Folio | None, bool]:
-        """A hugetlb folio from the node's pool; with ``fallback``, from its buddy
-        allocator when the pool has no free page. Returns (folio, from_buddy)."""
+    def alloc_hugetlb(self, nid: int) -> Folio | None:
+        """A hugetlb folio from the node's pool (a fault never goes past the pool;
+        migration's own callback may, see ``migrate._alloc_target``)."""
         if not self.node_has_memory(nid):
-            return None, False
-        mem = self.mem(nid)
-        pfn = mem.take_pool_page()
-        from_buddy = False
-        if pfn is None and fallback:
-            pfn = mem.alloc_block(BLOCK_HUGETLB)
-            if pfn is not None:
-                mem.add_surplus_page(pfn)
-                from_buddy = True
-        if pfn is None:
-            return None, False
-        return self.new_folio(HUGETLB, 9, nid, pfn), from_buddy
+            return None
+        pfn = self.mem(nid).take_pool_page()
+        return None if pfn is None else self.new_folio(HUGETLB, 9, nid, pfn)
 
     def free_folio(self, folio: Folio) -> None:
         """Give a folio's frames back (its refcount reached zero)."""
@@ -266,10 +257,6 @@ class Kernel:
             seen.update(in_flight)
         seen.update(self.large_folios)
         return {f for f in seen if f.refcount > 0}
-
-    def pages_on_node(self, nid: int) -> int:
-        """Pages of live folios (hugetlb pool pages in use included) on a node."""
-        return sum(f.nr_pages for f in self.folios if f.node == nid)
 
     def on_lru(self, folio: Folio) -> bool:
         """PG_lru is set."""

@@ -61,8 +61,7 @@ def _thp_eligible(k: Kernel, vma: Vma, idx: int) -> bool:
         return False
     if k.thp_mode == "never" or (k.thp_mode == "madvise" and vma.hugepage != "hugepage"):
         return False
-    vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
-    lo = vpn0 - (vma.start >> PAGE_SHIFT)
+    lo = _pmd_start(vma, idx)
     if lo < 0 or lo + HPAGE_NR > vma.npages:
         return False
     return all(vma.pt[i] is None or vma.pt[i] is HUGE_ZERO_PAGE for i in range(lo, lo + HPAGE_NR))
@@ -94,8 +93,7 @@ def _try_thp(k: Kernel, proc: Process, vma: Vma, idx: int) -> bool:
     folio.flags |= PG_DIRTY
     if vma.locked:
         folio.flags |= PG_MLOCKED | PG_UNEVICTABLE
-    vpn0 = ((vma.start >> PAGE_SHIFT) + idx) // HPAGE_NR * HPAGE_NR
-    lo = vpn0 - (vma.start >> PAGE_SHIFT)
+    lo = _pmd_start(vma, idx)
     for i in range(lo, lo + HPAGE_NR):
         map_folio(folio, vma, i, new_mapper=(i == lo))
     _add_new(k, proc, folio)
@@ -277,7 +275,7 @@ def _hugetlb_fault(k: Kernel, proc: Process, vma: Vma, idx: int, write: bool) ->
 def _alloc_huge(k: Kernel, proc: Process, vma: Vma, lo: int, why: str) -> Folio:
     """A huge page from the pool of the first policy node that has one, or SIGBUS."""
     for node in _candidates(k, proc, vma, lo, huge=True):
-        folio, _ = k.alloc_hugetlb(node, fallback=False)
+        folio = k.alloc_hugetlb(node)
         if folio is not None:
             return folio
     raise FaultError(f"SIGBUS: {why}")

@@ -227,7 +227,7 @@ def zap_range(k: Kernel, proc: Process, vma: Vma, lo: int, hi: int) -> None:
             k.put_folio(folio)
 
 
-def settle_large(k: Kernel, proc: Process) -> None:
+def settle_large(k: Kernel) -> None:
     """Mark THPs that lost some subpage mappings as partially mapped (deferred split)."""
     for folio in list(k.large_folios):
         if folio.submaps is not None:

@@ -79,7 +79,7 @@ def do_munmap(k: Kernel, proc: Process, addr: int, npages: int) -> None:
         zap_range(k, proc, vma, 0, vma.npages)
         mm.remove(vma)
         # zap_range may have needed the VMA to find remaining PTEs; re-check
-    settle_large(k, proc)
+    settle_large(k)
 
 
 def do_mprotect(k: Kernel, proc: Process, addr: int, npages: int, prot: str) -> None:
@@ -123,7 +123,7 @@ def do_madvise(k: Kernel, proc: Process, addr: int, npages: int, advice: str) ->
             pass
         else:
             raise ValueError(f"unknown madvise advice {advice!r}")
-    settle_large(k, proc)
+    settle_large(k)
     return notes
 
 
