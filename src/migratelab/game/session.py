@@ -319,7 +319,7 @@ class Session:
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""
         live = self.live
-        if live is None or not isinstance(live.op, O.MovePages):
+        if live is None or not isinstance(live.op, (O.MovePages, O.Query)):
             raise SessionError("no move_pages call to explain yet")
         try:
             return explain(index, live.status, self.call_events, self.runner.k.profile)
