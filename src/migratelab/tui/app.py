@@ -11,10 +11,11 @@ from textual.screen import Screen
 
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
+from migratelab.tui.messages import LevelChosen, Won
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import Results
+from migratelab.tui.screens.results import Results, ResultsScreen
 from migratelab.tui.screens.title import TitleScreen
 from migratelab.tui.world import PlayLevel, demo_level, shipped
 
@@ -92,6 +93,23 @@ class MigrateLabApp(App[None]):
             self.open_level(self.levels[ids.index(after.id) + 1])
         elif not isinstance(self.screen, LevelSelectScreen):
             self.action_levels()
+
+    def on_level_chosen(self, message: LevelChosen) -> None:
+        """A screen chose a level: play it."""
+        self.open_level(message.level)
+
+    def on_won(self, message: Won) -> None:
+        """A level was won: save progress, then show the results over the play screen."""
+        result = message.result
+        self.record_win(result)
+
+        def after(choice: str | None) -> None:
+            if choice == "next":
+                self.open_next(result.level)
+            elif choice == "levels":
+                self.pop_screen()
+
+        self.push_screen(ResultsScreen(result), after)
 
     def record_win(self, results: Results) -> None:
         """Save progress atomically; a failure is a notification, not a crash."""
