@@ -185,11 +185,11 @@ def _set_aside(p: Path, why: str) -> Progress:
     return Progress(path=p, warning=f"{why}; moved to {aside.name}, starting afresh")
 
 
-def move_aside(p: Path) -> Path:
-    """Rename ``p`` to a name no other call can pick; returns the new path."""
+def move_aside(p: Path, tag: str = "corrupt") -> Path:
+    """Rename ``p`` to ``NAME.TAG-<time>-<random>``, a name no other call picks."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime())
     while True:
-        aside = p.with_name(f"{p.name}.corrupt-{stamp}-{secrets.token_hex(4)}")
+        aside = p.with_name(f"{p.name}.{tag}-{stamp}-{secrets.token_hex(4)}")
         if not os.path.lexists(aside):
             break
     os.rename(p, aside)
