@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "run": "migratelab.scenario.cli_run",
     "check": "migratelab.scenario.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
+    "verify": "migratelab.verify.cli",
 }
 
 

@@ -281,7 +281,10 @@ class _Skipped(msgspec.Struct, tag_field="op", kw_only=True):
 
 
 class Sysctl(_Skipped, tag="sysctl"):
-    """Skipped by the simulator."""
+    """Skipped by the simulator; ``migratelab verify`` writes it (and restores it)."""
+
+    path: str = ""
+    value: str | int = ""
 
 
 class DropCaches(_Skipped, tag="drop_caches"):
@@ -294,6 +297,8 @@ class Compact(_Skipped, tag="compact"):
 
 class Sleep(_Skipped, tag="sleep"):
     """Skipped by the simulator."""
+
+    seconds: float = 0.1
 
 
 class Cat(_Skipped, tag="cat"):
