@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "check": "migratelab.scenario.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
     "progress": "migratelab.game.cli_progress",
+    "verify": "migratelab.verify.cli",
 }
 
 
