@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "run": "migratelab.scenario.cli_run",
     "check": "migratelab.scenario.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
+    "progress": "migratelab.game.cli_progress",
+    "verify": "migratelab.verify.cli",
 }
 
 

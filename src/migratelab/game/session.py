@@ -147,6 +147,12 @@ class Session:
         """migrate_pages() calls made so far."""
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
 
+    @property
+    def applied_ops(self) -> list[object]:
+        """Every op applied to the world so far, in order (a copy): replaying them on a
+        fresh world gives this one back."""
+        return list(self._ops)
+
     def regions(self) -> dict[str, int]:
         """Region id -> pages, for the command line."""
         return {rid: reg.pages for rid, reg in self.runner.regions.items()}
