@@ -15,7 +15,7 @@ from types import ModuleType
 COMMANDS: dict[str, str] = {
     "play": "migratelab.tui.cli_play",
     "run": "migratelab.scenario.cli_run",
-    "check": "migratelab.scenario.cli_check",
+    "check": "migratelab.levels.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
 }
 
