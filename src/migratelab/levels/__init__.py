@@ -73,6 +73,7 @@ from migratelab.levels.replay import (
     build_world,
     play,
     replay_solution,
+    result_for,
     run_expect,
 )
 
@@ -84,6 +85,6 @@ __all__ = [
     "Solution", "SyscallLimit", "build_world", "chapter_titles", "compare_prediction",
     "compare_result", "evaluate", "is_level_file", "iter_requests", "load_level",
     "outcome_text", "page_folio", "parse_level", "play", "record_as_result",
-    "replay_solution", "request_text", "run_expect", "shipped_dir", "shipped_levels",
+    "replay_solution", "request_text", "result_for", "run_expect", "shipped_dir", "shipped_levels",
     "shipped_tests", "shipped_tests_dir", "status_diff",
 ]
