@@ -16,9 +16,9 @@ from migratelab.game.authoring import (
 )
 from migratelab.game.session import Session
 from migratelab.game.worlds import demo_machine, demo_runner, demo_setup
+from migratelab.levels import load_level
+from migratelab.levels.check import check_level
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_check import check_level
-from migratelab.scenario.levels import load_level
 
 PAGES = 8
 
