@@ -150,7 +150,7 @@ class Session:
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
 
     @property
-    def applied_ops(self) -> list[object]:
+    def applied_ops(self) -> list[O.Op]:
         """Every op applied to the world so far, in order (a copy): replaying them on a
         fresh world gives this one back."""
         return list(self._ops)
