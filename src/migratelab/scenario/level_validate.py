@@ -25,19 +25,23 @@ from migratelab.scenario.level_types import (
     Request,
     Solution,
 )
+from migratelab.scenario.level_work import work_problem
+from migratelab.scenario.limits import (
+    MAX_CPUS_PER_NODE,
+    MAX_ENTRIES,
+    MAX_NODE_MB,
+    MAX_NODES,
+    MAX_OPS,
+    MAX_PAGE_INDEX,
+    MAX_PIN_COUNT,
+    MAX_REGION_PAGES,
+    MAX_TOTAL_MB,
+    MAX_TOTAL_REGION_PAGES,
+)
 
 # -- limits: a level is shared, so nothing in it may cost unbounded memory or time ----
+# (the numbers shared with scenarios live in scenario.limits, with the work bound)
 MAX_LEVEL_BYTES = 256 * 1024
-MAX_NODES = 16
-MAX_NODE_MB = 4096
-MAX_TOTAL_MB = 16 * 1024
-MAX_CPUS_PER_NODE = 8
-MAX_OPS = 1000
-MAX_REGION_PAGES = 1 << 18  # 1 GiB
-MAX_TOTAL_REGION_PAGES = 1 << 20
-MAX_ENTRIES = 1 << 16
-MAX_PAGE_INDEX = 1 << 20
-MAX_PIN_COUNT = 1 << 16
 MAX_HINTS = 20
 MAX_EXPECT = 100
 MAX_TEXT = 20_000
@@ -462,4 +466,4 @@ class _Validator:
 
 def first_problem(level: Level) -> tuple[str, str] | None:
     """The first problem of meaning or limits in a decoded level, or None."""
-    return _Validator(level).first_problem()
+    return _Validator(level).first_problem() or work_problem(level)
