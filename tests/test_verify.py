@@ -48,7 +48,7 @@ def test_no_profile_fits_a_kernel_older_than_every_profile(release: str) -> None
 
 
 def _verify(path: Path, fake: FakeSyscalls, release: str = "6.1.0-56-amd64") -> FileResult:
-    return verify_file(path, fake, host_of(fake.files, release))  # type: ignore[arg-type]
+    return verify_file(path, fake, host_of(fake.files, release))
 
 
 # -- refusals -----------------------------------------------------------------------------

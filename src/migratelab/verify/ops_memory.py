@@ -25,7 +25,7 @@ from migratelab.verify.syscalls import (
     MPOL_MODE,
     PAGE,
     PROT,
-    Syscalls,
+    KernelCalls,
     errno_name,
 )
 
@@ -170,7 +170,7 @@ def _region_file(op: O.Mmap, length: int) -> tuple[str, int]:
     return path, fd
 
 
-def unmapped_address(s: Syscalls) -> int:
+def unmapped_address(s: KernelCalls) -> int:
     """An address in no mapping: the middle of the widest gap between two mappings of
     this process, far from both ends, so neither the heap nor the mmap area grows
     into it before the call."""

@@ -29,8 +29,8 @@ from migratelab.verify.syscalls import (
     MPOL_FLAGS,
     MPOL_MODE,
     PAGE,
+    KernelCalls,
     SyscallError,
-    Syscalls,
     errno_name,
     status_str,
 )
@@ -64,7 +64,7 @@ class Region:
 class RealRunner:
     """Runs ops on the real kernel as this process (or, in a child, as the child)."""
 
-    sys: Syscalls
+    sys: KernelCalls
     host: Host
     restorer: Restorer
     is_child: bool = False
