@@ -122,7 +122,7 @@ def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: Fil
             prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
-                    rec = runner.apply(op, i)
+                    rec = runner.apply(op, i, request=i in by_index)
                 except RealRunError as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where

@@ -71,6 +71,8 @@ class RealRunner:
     regions: dict[str, Region] = field(default_factory=dict)
     children: dict[str, ChildProcess] = field(default_factory=dict)
     pipes: list[tuple[int, int]] = field(default_factory=list)
+    #: True while the op being applied is a judged call (see :meth:`apply`).
+    requesting: bool = False
 
     # -- resolution ------------------------------------------------------------------
     def node(self, ref: O.NodeRef) -> int:
@@ -145,10 +147,14 @@ class RealRunner:
         return chosen + [self.node(n) for n in nodes or []]
 
     # -- running -----------------------------------------------------------------------
-    def apply(self, op: Any, index: int = 0) -> dict[str, Any]:
-        """Apply one op; returns its record. Raises :class:`RealRunError`."""
+    def apply(self, op: Any, index: int = 0, request: bool = False) -> dict[str, Any]:
+        """Apply one op; returns its record. Raises :class:`RealRunError`.
+
+        ``request``: the op is a call whose answer is judged, so a syscall that fails
+        (an mbind the kernel refuses) is its result, not a setup that cannot run."""
         name = O.op_name(op)
         rec: dict[str, Any] = {"i": index, "op": name}
+        self.requesting = request
         try:
             if isinstance(op, (O.MovePages, O.Query)):
                 rec.update(self.call(op))
@@ -195,6 +201,8 @@ class RealRunner:
             time.sleep(min(max(op.seconds, 0.0), 60.0))
         elif isinstance(op, O.Snapshot):
             rec["numa_maps"] = self.sys.read_file("/proc/self/numa_maps") or ""
+        elif O.op_name(op) == "migrate_pages":
+            self._migrate_pages(op, rec)
         elif isinstance(op, (O.Cat, O.MemcpyBench)):
             rec["skipped"] = "verify does not run diagnostic ops"
         else:
@@ -206,6 +214,20 @@ class RealRunner:
         if not path.startswith(SYSCTL_ROOTS) or ".." in path:
             raise RealRunError(f"sysctl path {path!r} is outside {', '.join(SYSCTL_ROOTS)}")
         self.restorer.write(path, str(op.value))
+
+    def _migrate_pages(self, op: Any, rec: dict[str, Any]) -> None:
+        """migrate_pages(2): ret is the number of pages it could not move (or -1)."""
+        pid = self.pid(getattr(op, "pid", "self"))
+        old = [self.node(n) for n in getattr(op, "from_", [])]
+        new = [self.node(n) for n in getattr(op, "to", [])]
+        before = read_vmstat(self.sys)
+        rc, err = self.sys.migrate_pages(pid, old, new)
+        rec.update({"ret": rc, "errno": errno_name(err) if err else None,
+                    "vmstat_delta": vmstat_delta(before, read_vmstat(self.sys))})
+        rec["after_nodes_str"] = {
+            rid: [status_str(v) for v in self.sys.move_pages(
+                pid, [reg.addr + p * PAGE for p in range(reg.pages)], None, 0).status]
+            for rid, reg in sorted(self.regions.items())}
 
     def _child_op(self, op: O.Fork | O.Child | O.ChildExit, rec: dict[str, Any]) -> None:
         if isinstance(op, O.Fork):
