@@ -246,3 +246,19 @@ def test_restorer_puts_values_back_newest_first_and_notes_a_failed_one() -> None
         del fake.files["/b"]  # the file vanishes: its restore fails, /a is still restored
     assert fake.files["/a"] == "1"
     assert len(r.problems) == 1 and "/b" in r.problems[0]
+
+
+def test_fill_node_needs_root_and_leaves_every_setting_as_it_found_it() -> None:
+    level = LEVELS / "09_no_room_for_a_thp.toml"
+    refused = _verify(level, FakeSyscalls(files_of(2), privileged=False))
+    assert "$.setup[8] ('fill_node') needs root" in str(refused.report.load_error)
+    fake = FakeSyscalls(files_of(2), answer=_nodes_answer)
+    before = dict(fake.files)
+    result = _verify(level, fake)
+    assert not result.could_not_run, result.report.items
+    writes = {c[1][0] for c in fake.calls if c[0] == "write"}
+    assert {"/proc/sys/vm/min_free_kbytes", "/proc/sys/vm/compact_unevictable_allowed",
+            POOL1} <= writes  # the node was squeezed ...
+    assert {k: v.strip() for k, v in fake.files.items() if k != "/proc/sys/vm/drop_caches"} \
+        == {k: v.strip() for k, v in before.items() if k != "/proc/sys/vm/drop_caches"}
+    assert fake.mapped == {}  # ... and given back

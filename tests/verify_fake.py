@@ -19,7 +19,14 @@ def files_of(nodes: int, thp: str = "madvise", pools: int = 16) -> dict[str, str
              "/proc/sys/kernel/numa_balancing": "0",
              "/proc/vmstat": "pgmigrate_success 0\n",
              "/proc/self/maps": "00400000-00500000 r-xp 0 0 0 x\n7f0000000000-7f0000100000 rw\n"}
+    files.update({"/proc/sys/vm/compact_unevictable_allowed": "1\n",
+                  "/proc/sys/vm/min_free_kbytes": "45056\n",
+                  "/proc/sys/vm/watermark_boost_factor": "15000\n",
+                  "/proc/sys/vm/drop_caches": "0\n",
+                  "/proc/buddyinfo": "".join(f"Node {n}, zone   Normal 1 1 1 1 1 1 1 1 1 2 3\n"
+                                             for n in range(nodes))})
     for n in range(nodes):
+        files[f"/sys/devices/system/node/node{n}/meminfo"] = f"Node {n} MemFree: 65536 kB\n"
         files[f"/sys/devices/system/node/node{n}/hugepages/hugepages-2048kB/nr_hugepages"] = \
             f"{pools}\n"
     return files

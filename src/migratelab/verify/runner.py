@@ -73,6 +73,9 @@ class RealRunner:
     pipes: list[tuple[int, int]] = field(default_factory=list)
     #: True while the op being applied is a judged call (see :meth:`apply`).
     requesting: bool = False
+    #: fill_node's mappings, and each filled node's hugetlb pool size before it.
+    fills: list[tuple[int, int]] = field(default_factory=list)
+    fill_pools: dict[int, str] = field(default_factory=dict)
 
     # -- resolution ------------------------------------------------------------------
     def node(self, ref: O.NodeRef) -> int:
@@ -201,6 +204,15 @@ class RealRunner:
             time.sleep(min(max(op.seconds, 0.0), 60.0))
         elif isinstance(op, O.Snapshot):
             rec["numa_maps"] = self.sys.read_file("/proc/self/numa_maps") or ""
+        elif isinstance(op, (O.FillNode, O.ReleaseFill)):
+            from migratelab.verify import fill
+
+            if self.is_child:
+                raise RealRunError("a child may not change machine-wide settings")
+            if isinstance(op, O.FillNode):
+                fill.fill_node(self, op, rec)
+            else:
+                fill.release_fill(self)
         elif O.op_name(op) == "migrate_pages":
             self._migrate_pages(op, rec)
         elif isinstance(op, (O.Cat, O.MemcpyBench)):
@@ -331,6 +343,10 @@ class RealRunner:
         self.unpin()
         for reg in list(self.regions.values()):
             self.forget(reg, unmap=True)
+        if self.fills or self.fill_pools:
+            from migratelab.verify import fill
+
+            fill.release_fill(self)
 
     def forget(self, reg: Region, unmap: bool) -> None:
         """Drop a region: unmap what is still mapped, close and remove its file."""
