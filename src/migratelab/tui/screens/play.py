@@ -16,6 +16,7 @@ from migratelab.game import view
 from migratelab.game.commands import CommandError, Explain, Predict, Stage, parse
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
+from migratelab.tui.messages import Won
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.command_line import CommandLine
@@ -385,17 +386,9 @@ class PlayScreen(Screen[None]):
         if met:
             self.won = True
             self._stop()
-            from migratelab.tui.screens.results import Results, ResultsScreen
+            from migratelab.tui.screens.results import Results
 
-            res = Results(level=self.level, syscalls=self.session.syscalls,
-                          pages_moved=self.session.pages_moved,
-                          migrate_calls=self.session.migrate_calls,
-                          stars=self.session.stars())
-            self.app.record_win(res)  # type: ignore[attr-defined]
-            self.app.push_screen(ResultsScreen(res), self._after_results)
-
-    def _after_results(self, choice: str | None) -> None:
-        if choice == "next":
-            self.app.open_next(self.level)  # type: ignore[attr-defined]
-        elif choice == "levels":
-            self.app.pop_screen()
+            self.post_message(Won(Results(
+                level=self.level, syscalls=self.session.syscalls,
+                pages_moved=self.session.pages_moved,
+                migrate_calls=self.session.migrate_calls, stars=self.session.stars())))
