@@ -48,6 +48,11 @@ def query(addrs):
     return move_pages(addrs, None, 0)["status"]
 
 
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
 def out(case, rec):
     print(json.dumps({"case": case, **rec}), flush=True)
 
@@ -84,7 +89,7 @@ def cpuset():
         f.write("+cpuset")
     cg = root + "/mlprobe"
     os.makedirs(cg, exist_ok=True)
-    nodes = open("/sys/devices/system/node/online").read().strip()
+    nodes = read("/sys/devices/system/node/online")
     with open(cg + "/cpuset.mems", "w") as f:
         f.write("0,2")
     with open(cg + "/cgroup.procs", "w") as f:
@@ -93,7 +98,7 @@ def cpuset():
     for i in range(4):
         buf[i * PAGE] = 1
     addrs = [addr_of(buf, i) for i in range(4)]
-    out("cpuset_setup", {"online": nodes, "mems": open(cg + "/cpuset.mems.effective").read().strip(),
+    out("cpuset_setup", {"online": nodes, "mems": read(cg + "/cpuset.mems.effective"),
                          "where": query(addrs)})
     rec = move_pages(addrs[:3], [2, 1, 2], MOVE)
     out("cpuset_2_1_2", {**rec, "after": query(addrs[:3])})
