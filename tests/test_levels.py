@@ -114,6 +114,49 @@ def test_bad_files_give_one_line(mutate: object, expected: str) -> None:
     assert message.startswith("x.toml") and expected in message, message
 
 
+_SOLUTION = 'ops = [{ op = "move_pages", range = { id = "A", node = 1 } }]\n'
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [
+    (lambda t: t.replace('order = 1', 'order = 1\nreal_kernel = "yes"'),
+     "x.toml:8: $.level.real_kernel: expected bool, got str"),
+    (lambda t: t.replace('order = 1', 'order = 1\nexplanation = 3'),
+     "x.toml:8: $.level.explanation: expected str, got int"),
+    (lambda t: t.replace('order = 1', 'order = 1\nexplanation = "' + "x" * 20_001 + '"'),
+     "x.toml:8: $.level.explanation: longer than 20000 characters"),
+    (lambda t: t + '\n[[solution.marks]]\nafter = 1\ntext = "pause"\n',
+     "x.toml:27: $.solution.marks[0].after: expected int in 0..0, got 1"),
+    (lambda t: t + '\n[[solution.marks]]\nafter = -1\ntext = "pause"\n',
+     "x.toml:27: $.solution.marks[0].after: expected int in 0..0, got -1"),
+    (lambda t: t + '\n[[solution.marks]]\nafter = 0\ntext = "  "\n',
+     "x.toml:28: $.solution.marks[0].text: must be non-empty text"),
+    (lambda t: t + '\n[[solution.marks]]\nafter = 0\n',
+     "x.toml:26: $.solution.marks[0]: object missing required field text"),
+    (lambda t: t + '\n[[solution.marks]]\nafter = 0\ntext = "a"\nwhen = 1\n',
+     "x.toml:26: $.solution.marks[0]: object contains unknown field when"),
+    (lambda t: t.replace(_SOLUTION, 'ops = [{ op = "move_pages", range = '
+                         '{ id = "A", node = 1 } }, { op = "lru_add_drain_all" }]\n')
+     + '\n[[solution.marks]]\nafter = 1\ntext = "a"\n'
+     + '\n[[solution.marks]]\nafter = 1\ntext = "b"\n',
+     "x.toml:31: $.solution.marks[1].after: marks must follow the ops in order"),
+])
+def test_bad_presenter_fields_give_one_line(mutate: object, expected: str) -> None:
+    message = error_of(mutate(MINIMAL))  # type: ignore[operator]
+    assert message.startswith(expected), message
+
+
+def test_presenter_fields_load_with_their_defaults() -> None:
+    level = parse_level(MINIMAL.encode())
+    assert (level.level.explanation, level.level.real_kernel) == ("", False)
+    assert level.solution is not None and level.solution.marks == []
+    marked = parse_level((MINIMAL.replace('order = 1', 'order = 1\nreal_kernel = true\n'
+                                          'explanation = "`do_pages_move()`"')
+                          + '\n[[solution.marks]]\nafter = 0\ntext = "now look"\n').encode())
+    assert marked.level.real_kernel and marked.level.explanation == "`do_pages_move()`"
+    assert marked.solution is not None
+    assert [(m.after, m.text) for m in marked.solution.marks] == [(0, "now look")]
+
+
 def test_toml_syntax_error_has_the_line() -> None:
     assert error_of(MINIMAL.replace("order = 1", "order = = 1")).startswith(
         "x.toml:7: not valid TOML: invalid value")

@@ -60,7 +60,7 @@ class Explain:
 class Stage:
     """A sandbox command: ops that change the machine, applied in order."""
 
-    ops: tuple[object, ...]
+    ops: tuple[O.Op, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +212,7 @@ def _one(words: list[str], usage: str) -> str:
     return words[0]
 
 
-def _mmap(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _mmap(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if len(words) not in (2, 3) or not words[1].isdigit():
         raise CommandError(f"usage: mmap NAME PAGES [{'|'.join(MMAP_KINDS)}]")
     name, pages, kind = words[0], int(words[1]), (words[2] if len(words) == 3 else "anon")
@@ -233,7 +233,7 @@ def _mmap(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
     return [O.Mmap(id=name, pages=pages, kind="file", fs=fs, prefill=fs == "ext4")]
 
 
-def _touch(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _touch(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("read", "write")):
         raise CommandError("usage: touch REGION[a:b] [read]")
     sel = _selection(words[0], regions)
@@ -241,14 +241,14 @@ def _touch(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
     return [O.Touch(id=sel.region, pages=[_range(sel)], mode=mode)]  # type: ignore[arg-type]
 
 
-def _sel_op(make: Callable[[Selection], object], usage: str
-            ) -> Callable[[list[str], Mapping[str, int] | None], list[object]]:
-    def parse_it(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _sel_op(make: Callable[[Selection], O.Op], usage: str
+            ) -> Callable[[list[str], Mapping[str, int] | None], list[O.Op]]:
+    def parse_it(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
         return [make(_selection(_one(words, usage), regions))]
     return parse_it
 
 
-def _fork(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _fork(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if len(words) > 1:
         raise CommandError("usage: fork [NAME]")
     return [O.Fork(child=words[0] if words else "C")]
@@ -261,32 +261,32 @@ def _node_word(word: str) -> int:
     return node
 
 
-def _bind(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _bind(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if len(words) != 2:
         raise CommandError("usage: bind NAME NODE")
     return [O.Mbind(id=words[0], node=_node_word(words[1]))]
 
 
-def _fill(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _fill(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     node = _node_word(_one(words, "fill NODE"))
     # leave free 4 KiB frames in holes, but no free 2 MiB block
     return [O.FillNode(node=node, leave_mb=4, hole_pages=64)]
 
 
-def _hold(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _hold(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if not words or len(words) > 2 or (len(words) == 2 and words[1] != "during"):
         raise CommandError("usage: hold REGION[a:b] [during]")
     sel = _selection(words[0], regions)
     return [O.PagevecHold(id=sel.region, pages=[_range(sel)], during_call=len(words) == 2)]
 
 
-def _unpin(words: list[str], regions: Mapping[str, int] | None) -> list[object]:
+def _unpin(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if words:
         raise CommandError("unpin takes no arguments")
     return [O.Unpin()]
 
 
-_STAGERS: dict[str, Callable[[list[str], Mapping[str, int] | None], list[object]]] = {
+_STAGERS: dict[str, Callable[[list[str], Mapping[str, int] | None], list[O.Op]]] = {
     "mmap": _mmap,
     "touch": _touch,
     "pin": _sel_op(lambda s: O.Pin(id=s.region, pages=[_range(s)]), "pin REGION[a:b]"),

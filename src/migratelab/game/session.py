@@ -81,7 +81,7 @@ class _Snapshot:
     runner: ScenarioRunner | None  # None: rebuild by replaying ``ops``
     history: list[dict[str, Any]]
     commands: list[str]
-    ops: list[object]
+    ops: list[O.Op]
 
 
 class Session:
@@ -111,7 +111,7 @@ class Session:
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
-        self._ops: list[object] = []
+        self._ops: list[O.Op] = []
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
 
@@ -146,6 +146,12 @@ class Session:
     def migrate_calls(self) -> int:
         """migrate_pages() calls made so far."""
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
+
+    @property
+    def applied_ops(self) -> list[object]:
+        """Every op applied to the world so far, in order (a copy): replaying them on a
+        fresh world gives this one back."""
+        return list(self._ops)
 
     def regions(self) -> dict[str, int]:
         """Region id -> pages, for the command line."""
@@ -282,7 +288,7 @@ class Session:
         """No goal: the player may change the machine as well as call move_pages."""
         return self.goal_check is None
 
-    def stage(self, ops: Sequence[object], text: str) -> None:
+    def stage(self, ops: Sequence[O.Op], text: str) -> None:
         """Sandbox only: apply ops that change the machine (not syscalls).
 
         All or nothing: if one op fails, the machine is restored and the error

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from migratelab.kernel import errno as E
+from migratelab.kernel import staging
 from migratelab.kernel.events import (
     BatchFlush,
     BatchStart,
@@ -43,9 +44,6 @@ from migratelab.kernel.folio import (
     HPAGE_NR,
     HUGE_ZERO_PAGE,
     PG_ISOLATED,
-    PG_LOCKED,
-    PG_LRU,
-    PG_WRITEBACK,
     SWAP_ENTRY,
     ZERO_PAGE,
     Folio,
@@ -260,28 +258,13 @@ def _entry_drain(k: Kernel) -> Generator[Event, None, None]:
     cpus, moved = k.lru.drain_all()
     reason = "migrate_prep" if k.profile.entry_drain == "migrate_prep" else "lru_cache_disable"
     yield LruDrain(reason=reason, cpus=cpus, pages=moved)
-    for folios, cpu in k.pending.pagevec_holds:
-        if k.lru.disabled:
-            yield Note(text=f"{len(folios)} page(s) re-added on CPU {cpu} during the call go "
-                            "straight to the LRU: lru_cache_disable() closed the pagevec window")
-            continue
-        held = 0
-        for folio in folios:
-            if folio.flags & PG_LRU and not folio.is_large:
-                k.lru.vecs[folio.node].remove(folio)
-                k.lru.lru_cache_add(folio, cpu)
-                held += 1
-        yield Note(text=f"{held} page(s) entered CPU {cpu}'s pagevec after the entry drain "
-                        "(a concurrent fault or putback on that CPU)")
-    k.pending.pagevec_holds.clear()
+    yield from staging.replay_pagevec_holds(k)
 
 
 def _exit_staging(k: Kernel) -> None:
     if k.profile.entry_drain == "lru_cache_disable" and k.lru.disabled:
         k.lru.disabled -= 1
-    for folio in k.pending_locks:
-        folio.flags &= ~(PG_LOCKED | PG_WRITEBACK)
-    k.pending_locks.clear()
+    staging.end_of_syscall(k)
 
 
 # -- v4.17+: dynamic runs ---------------------------------------------------------

@@ -52,7 +52,7 @@ def _shown(path: Path) -> Path:
     """The path relative to the working directory when it is below it (shorter lines)."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
         return path
 
 

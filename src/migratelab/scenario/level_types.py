@@ -46,6 +46,10 @@ class LevelMeta(_S):
     source: str
     #: Kernel profile the level is played on, e.g. ``"v6.12"``.
     profile: str = "v6.12"
+    #: Markdown shown after the win: what happened in the kernel, naming its functions.
+    explanation: str = ""
+    #: True when the setup can also run on a real kernel (``migratelab verify``).
+    real_kernel: bool = False
 
 
 class MachineSection(_S):
@@ -151,6 +155,15 @@ class Prediction(_S):
     after_nodes: list[str] | None = None
 
 
+class Mark(_S):
+    """``[[solution.marks]]``: where a presenter's replay pauses, and what to say there."""
+
+    #: Index into ``[solution].ops``: the replay pauses after that op.
+    after: int
+    #: What the presenter says at the pause.
+    text: str
+
+
 class Solution(_S):
     """``[solution]``: the reference solution, replayed by ``migratelab check``."""
 
@@ -160,6 +173,8 @@ class Solution(_S):
     prediction: Prediction | None = None
     #: Syscalls a good solution needs (the score target); the reference must not exceed it.
     par: int | None = None
+    #: Pauses for a presenter's replay, in order of ``after``.
+    marks: list[Mark] = []
 
 
 class ExpectResult(_S):

@@ -23,6 +23,7 @@ from migratelab.scenario.level_types import (
     PredictField,
     Prediction,
     Request,
+    Solution,
 )
 
 # -- limits: a level is shared, so nothing in it may cost unbounded memory or time ----
@@ -171,6 +172,8 @@ class _Validator:
                 raise _Problem(f"$.level.{fname}", "must not be empty")
             if len(value) > MAX_TEXT:
                 raise _Problem(f"$.level.{fname}", f"longer than {MAX_TEXT} characters")
+        if len(meta.explanation) > MAX_TEXT:
+            raise _Problem("$.level.explanation", f"longer than {MAX_TEXT} characters")
         self.machine()
         world = _World()
         self.op_list("$.setup", lv.setup, world)
@@ -222,6 +225,7 @@ class _Validator:
             raise _Problem("$.solution.ops", f"at most {MAX_OPS} ops")
         for i, op in enumerate(sol.ops):
             self.op(f"$.solution.ops[{i}]", op, after)
+        self.marks(sol)
         calls = sum(O.op_name(op) in SYSCALL_OPS for op in sol.ops)
         if sol.par is not None:
             self._range("$.solution.par", sol.par, 1, MAX_OPS)
@@ -266,6 +270,21 @@ class _Validator:
                                                       f"{calls} calls")
         if goal.max_migrate_calls is not None:
             self._range("$.goal.max_migrate_calls", goal.max_migrate_calls, 0, MAX_OPS * 64)
+
+    def marks(self, sol: Solution) -> None:
+        last = -1
+        for i, mark in enumerate(sol.marks):
+            where = f"$.solution.marks[{i}]"
+            if not sol.ops:
+                raise _Problem(f"{where}.after", "the solution has no ops to pause after")
+            self._range(f"{where}.after", mark.after, 0, len(sol.ops) - 1)
+            if mark.after <= last:
+                raise _Problem(f"{where}.after", f"marks must follow the ops in order: "
+                                                 f"{mark.after} comes after {last}")
+            last = mark.after
+            if not mark.text.strip() or len(mark.text) > MAX_TEXT:
+                raise _Problem(f"{where}.text", "must be non-empty text of at most "
+                                                f"{MAX_TEXT} characters")
 
     def prediction(self, where: str, pred: Prediction, check: list[PredictField]) -> None:
         for fname in check:

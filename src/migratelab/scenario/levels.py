@@ -41,6 +41,7 @@ from migratelab.scenario.level_types import (
     Level,
     LevelMeta,
     MachineSection,
+    Mark,
     Outcome,
     Placement,
     PlayerOp,
@@ -66,6 +67,7 @@ __all__ = [
     "Level",
     "LevelMeta",
     "MachineSection",
+    "Mark",
     "Outcome",
     "Placement",
     "PlayerOp",
@@ -104,8 +106,8 @@ def is_level_file(path: str | Path) -> bool:
     fails loudly), while other TOML files in the same folder are left alone.
     """
     p = Path(path)
-    if p.suffix != ".toml" or p.name == "pyproject.toml":
-        return False
+    if p.suffix != ".toml" or p.name == "pyproject.toml" or not p.is_file():
+        return False  # is_file(): a FIFO named x.toml would block open() forever
     try:
         with p.open("rb") as fh:
             head = fh.read(MAX_LEVEL_BYTES)

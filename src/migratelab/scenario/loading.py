@@ -7,12 +7,15 @@ from pathlib import Path
 
 import msgspec
 
+from migratelab.inputfile import InputFileError, read_bounded
 from migratelab.scenario.ops import Scenario
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+#: What any input file may weigh when the caller names no smaller limit.
+MAX_INPUT_BYTES = MAX_SCENARIO_BYTES
 
 
-class InputError(Exception):
+class InputError(InputFileError):
     """A file that cannot be used: the message is the whole one-line report."""
 
 
@@ -55,14 +58,14 @@ def json_line_of(raw: bytes, path: str) -> int | None:
 
 
 def read_input(path: Path, limit: int | None = None) -> bytes:
-    """A file's bytes, or :class:`InputError` saying why they cannot be had."""
+    """A regular file's bytes (at most ``limit``, default :data:`MAX_INPUT_BYTES`),
+    or :class:`InputError` saying why they cannot be had (FIFOs, devices and
+    symlinks to them are refused without blocking; see :mod:`migratelab.inputfile`).
+    """
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if limit is not None and len(raw) > limit:
-        raise InputError(f"{path}: file is larger than {limit} bytes")
-    return raw
+        return read_bounded(path, MAX_INPUT_BYTES if limit is None else limit)
+    except InputFileError as exc:
+        raise InputError(str(exc), missing=exc.missing) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -11,10 +11,11 @@ from textual.screen import Screen
 
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
+from migratelab.tui.messages import LevelChosen, Won
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import Results
+from migratelab.tui.screens.results import Results, ResultsScreen
 from migratelab.tui.screens.title import TitleScreen
 from migratelab.tui.world import PlayLevel, demo_level, shipped
 
@@ -32,8 +33,9 @@ class MigrateLabApp(App[None]):
     ]
 
     def __init__(self, level: PlayLevel | None = None, progress: Progress | None = None,
-                 levels: list[PlayLevel] | None = None) -> None:
+                 levels: list[PlayLevel] | None = None, notice: str | None = None) -> None:
         super().__init__()
+        self._notice = notice  # e.g. "this level file fails check", shown at start
         self._start_level = level
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
@@ -51,7 +53,9 @@ class MigrateLabApp(App[None]):
         if self._start_level is not None:
             self.push_screen(PlayScreen(self._start_level))
         if self.progress.warning:
-            self.notify(self.progress.warning, severity="warning", timeout=8)
+            self.notify(self.progress.warning, severity="warning", timeout=8, markup=False)
+        if self._notice:
+            self.notify(self._notice, severity="warning", timeout=10, markup=False)
 
     # -- navigation ----------------------------------------------------------------------
     def action_levels(self) -> None:
@@ -90,13 +94,30 @@ class MigrateLabApp(App[None]):
         elif not isinstance(self.screen, LevelSelectScreen):
             self.action_levels()
 
+    def on_level_chosen(self, message: LevelChosen) -> None:
+        """A screen chose a level: play it."""
+        self.open_level(message.level)
+
+    def on_won(self, message: Won) -> None:
+        """A level was won: save progress, then show the results over the play screen."""
+        result = message.result
+        self.record_win(result)
+
+        def after(choice: str | None) -> None:
+            if choice == "next":
+                self.open_next(result.level)
+            elif choice == "levels":
+                self.pop_screen()
+
+        self.push_screen(ResultsScreen(result), after)
+
     def record_win(self, results: Results) -> None:
         """Save progress atomically; a failure is a notification, not a crash."""
-        self.progress.record(results.level.id, LevelRecord(
+        self.progress.record(results.level.key(), LevelRecord(
             results.syscalls, results.stars, results.pages_moved, results.migrate_calls))
         error = save_progress(self.progress)
         if error:
-            self.notify(error, severity="warning")
+            self.notify(error, severity="warning", markup=False)
 
     # -- command palette ---------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

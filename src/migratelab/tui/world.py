@@ -43,6 +43,12 @@ class PlayLevel:
     explanation: str = ""
     #: The reference solution (``[solution]``), replayed in presenter mode.
     solution: Any = None
+    #: Where progress keeps this level's result ("" = its id); see game.progress.
+    progress_key: str = ""
+
+    def key(self) -> str:
+        """The progress key: the id for shipped levels, ``id@hash`` for other files."""
+        return self.progress_key or self.id
 
     def session(self) -> Session:
         """A fresh session on this level."""
@@ -97,11 +103,20 @@ def _as_prediction(answer: Any) -> Any:
 
 
 def load_play_level(path: str | Path) -> PlayLevel:
-    """Load a level file; raises ``InputError`` with a one-line message."""
-    from migratelab.scenario.levels import load_level
+    """Load a level file; raises ``InputError`` with a one-line message.
+
+    Its progress key holds a hash of the bytes, so an edited copy of a shipped
+    level is kept apart from it (:func:`migratelab.game.progress.progress_key`).
+    """
+    from migratelab.game.progress import progress_key
+    from migratelab.scenario.levels import parse_level
+    from migratelab.scenario.loading import read_input
 
     p = Path(path)
-    return from_level(load_level(p), p)
+    raw = read_input(p)
+    level = from_level(parse_level(raw, str(p)), p)
+    level.progress_key = progress_key(level.id, raw)
+    return level
 
 
 def shipped() -> list[PlayLevel]:

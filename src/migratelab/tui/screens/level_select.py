@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from migratelab.tui.messages import LevelChosen
 from migratelab.tui.screens.results import stars_text
 
 if TYPE_CHECKING:
@@ -76,4 +77,4 @@ class LevelSelectScreen(Screen[None]):
         """Open the chosen level."""
         oid = event.option.id or ""
         if oid.startswith("level-"):
-            self.app.open_level(self.levels[int(oid[6:])])  # type: ignore[attr-defined]
+            self.post_message(LevelChosen(self.levels[int(oid[6:])]))

@@ -23,6 +23,7 @@ from migratelab.game.commands import (
 )
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
+from migratelab.tui.messages import Won
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.command_line import CommandLine
@@ -416,11 +417,9 @@ class PlayScreen(Screen[None]):
         if met:
             self.won = True
             self._stop()
-            from migratelab.tui.screens.results import ResultsScreen, results_of
+            from migratelab.tui.screens.results import results_of
 
-            res = results_of(self.level, self.session)
-            self.app.record_win(res)  # type: ignore[attr-defined]
-            self.app.push_screen(ResultsScreen(res), self._after_results)
+            self.post_message(Won(results_of(self.level, self.session)))
 
     def _judge_prediction(self) -> bool:
         """A predicted call just ended with a wrong answer: say so and show the table."""
@@ -445,7 +444,3 @@ class PlayScreen(Screen[None]):
             self._say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
                       "then watch the request run")
             self.query_one("#cmd", Input).focus()
-        elif choice == "next":
-            self.app.open_next(self.level)  # type: ignore[attr-defined]
-        elif choice == "levels":
-            self.app.pop_screen()
