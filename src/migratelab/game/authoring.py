@@ -28,10 +28,17 @@ import msgspec
 import tomli_w
 
 from migratelab.kernel.profiles import PROFILES
+from migratelab.levels import (
+    Goal,
+    Level,
+    build_world,
+    evaluate,
+    page_folio,
+    parse_level,
+    record_as_result,
+    request_text,
+)
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_goals import build_world, evaluate, page_folio, record_as_result
-from migratelab.scenario.level_types import Goal, request_text
-from migratelab.scenario.levels import Level, parse_level
 from migratelab.scenario.loading import InputError
 
 GoalKind = Literal["placement", "predict", "provoke"]

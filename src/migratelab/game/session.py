@@ -112,6 +112,8 @@ class Session:
         self._undo: list[_Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
         self._ops: list[O.Op] = []
+        #: A "show solution" replay drove this session: its win is not the player's.
+        self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
 
@@ -377,6 +379,7 @@ class Session:
         if self._pending is not None:
             self._pending.events.close()
             self._pending = None
+        self.assisted = False
         self.runner = self._fresh()
         self.history.clear()
         self.commands.clear()
