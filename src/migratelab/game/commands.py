@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from migratelab.game.tool_commands import TOOL_VERBS, Tool, ToolError, parse_tool
 from migratelab.kernel import errno as E
 from migratelab.kernel.errno import parse_status
 from migratelab.scenario import ops as O
@@ -41,8 +42,9 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
-         "mlock", "bind", "fork", "fill", "hold", "lock")
+VERBS: tuple[str, ...] = (
+    "move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
+    "mlock", "bind", "fork", "fill", "hold", "lock", *TOOL_VERBS)
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
 PSEUDO_REGIONS = frozenset({"UNMAPPED", "NULL"})
 #: The example answer shown by the goal pane, help and the usage message. It must
@@ -73,7 +75,7 @@ class Predict:
     after_nodes: tuple[str, ...] | None = None
 
 
-Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict
+Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict | Tool
 
 #: ``mmap`` kinds -> the ops that make them.
 MMAP_KINDS = ("anon", "thp", "hugetlb", "shared", "tmpfs", "ext4")
@@ -133,6 +135,11 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         return LruAddDrainAll()
     if verb == "predict":
         return _predict(rest)
+    if verb in TOOL_VERBS:
+        try:
+            return parse_tool(verb, rest)
+        except ToolError as exc:
+            raise CommandError(str(exc)) from None
     if verb in _STAGERS:
         return Stage(tuple(_STAGERS[verb](rest.split(), regions)))
     if verb in ("explain", "why"):
