@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,12 +32,11 @@ COLUMN_SLOTS = 24
 def side_text(profile: str, side: Session) -> Text:
     """One column: the profile, the call's progress, ``status[]`` as it fills in."""
     out = Text()
-    out.append(f"{profile}\n", style="bold")
     live = side.live
     if live is None:
         return out
-    state = "ended" if live.done else f"running: {live.events} event(s)"
-    out.append(f"{state}, migrate_pages() calls so far: {live.migrate_calls}\n")
+    state = "ended" if live.done else f"running, {live.events} event(s)"
+    out.append(f"{state} · migrate_pages() ×{live.migrate_calls}\n")
     if live.batch is not None and not live.done:
         node, start, end = live.batch
         where = f"chunk [{start}:{end})" if node < 0 else \
@@ -55,7 +55,7 @@ def side_text(profile: str, side: Session) -> Text:
 
 def comparison_table(cmp: CallComparison) -> Table:
     """The rows, one column per profile, ``≠`` on each row that differs."""
-    table = Table(show_edge=False, pad_edge=False, expand=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
     table.add_column("", no_wrap=True)
     table.add_column("what", no_wrap=True)
     for p in cmp.profiles:
@@ -70,10 +70,10 @@ class CompareScreen(Screen[None]):
     """Two profiles side by side; ``s`` steps both, ``[``/``]`` one, ``e`` ends both."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "step", "Step both", id="compare.step"),
-        Binding("left_square_bracket", "step(0)", "Step left", id="compare.left"),
-        Binding("right_square_bracket", "step(1)", "Step right", id="compare.right"),
-        Binding("e", "finish", "Run both to the end", id="compare.finish"),
+        Binding("s", "step", "Step", id="compare.step"),
+        Binding("left_square_bracket", "step(0)", "Left", id="compare.left"),
+        Binding("right_square_bracket", "step(1)", "Right", id="compare.right"),
+        Binding("e", "finish", "To the end", id="compare.finish"),
         Binding("escape,q", "close", "Back", id="compare.close"),
     ]
 
@@ -101,8 +101,11 @@ class CompareScreen(Screen[None]):
         """Repaint both columns and, once both calls ended, the table."""
         cmp = self.comparison
         for wid, i in (("#compare-left", 0), ("#compare-right", 1)):
-            self.query_one(wid, Static).update(side_text(cmp.profiles[i], cmp.sides[i]))
+            box = self.query_one(wid, Static)
+            box.border_title = cmp.profiles[i]
+            box.update(side_text(cmp.profiles[i], cmp.sides[i]))
         table = cmp.table()
+        self.query_one("#compare-table-box").border_title = "differences"
         box = self.query_one("#compare-table", Static)
         if table is None:
             box.update(Text("s steps both kernels, [ and ] one of them, e runs both to "

@@ -60,6 +60,7 @@ class ToolHost(Protocol):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question over the current screen."""
 
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
@@ -82,6 +83,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class GoalScreen(ModalScreen[None]):
     """"Show goal": what the goal asks for, one row per check."""
+
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,g,q", "close", "Back", id="goalpic.close"),
@@ -170,7 +172,13 @@ def show_solution(host: ToolHost) -> None:
 
 def show_goal(host: ToolHost) -> None:
     """Picture what the goal asks for."""
-    rows = [(r.what, r.want) for r in goal_picture(host.level.goal)]
+    level = host.level
+    if level.goal is not None:
+        rows = [(r.what, r.want) for r in goal_picture(level.goal)]
+    elif level.goal_check is not None:  # a built-in level: its goal is only a sentence
+        rows = [("goal", level.goal_text)]
+    else:
+        rows = []
     host.app.push_screen(GoalScreen(host.level.title, rows))
 
 
