@@ -36,7 +36,7 @@ def side_text(profile: str, side: Session) -> Text:
     if live is None:
         return out
     state = "ended" if live.done else f"running, {live.events} event(s)"
-    out.append(f"{state} · migrate_pages() ×{live.migrate_calls}\n")
+    out.append(f"{state} · migrate_pages() calls: {live.migrate_calls}\n")
     if live.batch is not None and not live.done:
         node, start, end = live.batch
         where = f"chunk [{start}:{end})" if node < 0 else \
