@@ -78,7 +78,7 @@ def test_every_profile_on_request_groups_equal_results(tmp_path: Path) -> None:
 
 
 def test_a_call_before_a_staged_op_becomes_setup() -> None:
-    applied: list[object] = [O.MovePages(entries=[["A", 0, 1]]), O.Pin(id="A", pages=[1]),
+    applied: list[O.Op] = [O.MovePages(entries=[["A", 0, 1]]), O.Pin(id="A", pages=[1]),
                              O.MovePages(entries=[["A", 1, 1]]), O.LruAddDrainAll()]
     tail, solution = split_solution(applied)
     assert tail == applied[:2] and solution == applied[2:]

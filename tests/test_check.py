@@ -87,7 +87,8 @@ def test_unreadable_input_exits_2_with_one_line(
     path.write_text(PINNED.replace("pages = 16", "pages = \"many\""))
     code, lines = run(capsys, str(path))
     assert code == 2
-    assert lines == [f"ERROR {path}:39: $.setup[0].pages: expected int, got str",
+    line = PINNED[:PINNED.index("pages = 16")].count("\n") + 1
+    assert lines == [f"ERROR {path}:{line}: $.setup[0].pages: expected int, got str",
                      "0 passed, 1 failed"]
 
 

@@ -18,21 +18,22 @@ from migratelab.kernel.profiles import PROFILES, UnknownProfile, get_profile
 from migratelab.levels.base import STATUS_RE, Request
 from migratelab.scenario import ops as O
 
+# the numbers shared with scenarios live in scenario.limits, with the work bound
+from migratelab.scenario.limits import (
+    MAX_ENTRIES,
+    MAX_NODE_MB,
+    MAX_OPS,
+    MAX_PAGE_INDEX,
+    MAX_PIN_COUNT,
+    MAX_REGION_PAGES,
+    MAX_TOTAL_REGION_PAGES,
+)
+
 if TYPE_CHECKING:
     from migratelab.levels.format import MachineSection
 
 # -- limits: a level is shared, so nothing in it may cost unbounded memory or time ----
 MAX_LEVEL_BYTES = 256 * 1024
-MAX_NODES = 16
-MAX_NODE_MB = 4096
-MAX_TOTAL_MB = 16 * 1024
-MAX_CPUS_PER_NODE = 8
-MAX_OPS = 1000
-MAX_REGION_PAGES = 1 << 18  # 1 GiB
-MAX_TOTAL_REGION_PAGES = 1 << 20
-MAX_ENTRIES = 1 << 16
-MAX_PAGE_INDEX = 1 << 20
-MAX_PIN_COUNT = 1 << 16
 MAX_HINTS = 20
 MAX_EXPECT = 100
 MAX_TEXT = 20_000

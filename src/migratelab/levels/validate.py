@@ -15,20 +15,23 @@ from migratelab.levels.base import ID_RE, SYSCALL_OPS
 from migratelab.levels.format import Expect, Level, Solution
 from migratelab.levels.goals import GoalContext
 from migratelab.levels.rules import (
-    MAX_CPUS_PER_NODE,
-    MAX_ENTRIES,
     MAX_EXPECT,
     MAX_HINTS,
-    MAX_NODE_MB,
-    MAX_NODES,
-    MAX_OPS,
     MAX_TEXT,
-    MAX_TOTAL_MB,
     Problem,
     Rules,
     World,
 )
+from migratelab.levels.work import work_problem
 from migratelab.scenario import ops as O
+from migratelab.scenario.limits import (
+    MAX_CPUS_PER_NODE,
+    MAX_ENTRIES,
+    MAX_NODE_MB,
+    MAX_NODES,
+    MAX_OPS,
+    MAX_TOTAL_MB,
+)
 
 
 class _Validator:
@@ -178,4 +181,4 @@ def first_problem(level: Level) -> tuple[str, str] | None:
         _Validator(level).check()
     except Problem as p:
         return p.where, p.message
-    return None
+    return work_problem(level)

@@ -37,6 +37,12 @@ class PlayLevel:
     extra: dict[str, Any] = field(default_factory=dict)
     #: A predict level's request (it runs after the player's prediction).
     predict_request: Any = None
+    #: The fields of that request's result the player predicts (``ret``, ``status``...).
+    predict_check: tuple[str, ...] = ()
+    #: Markdown shown after the win: what happened in the kernel (``[level] explanation``).
+    explanation: str = ""
+    #: The reference solution (``[solution]``), replayed in presenter mode.
+    solution: Any = None
     #: Where progress keeps this level's result ("" = its id); see game.progress.
     progress_key: str = ""
     #: The kernel profile the level is played on ("" for a built-in world).
@@ -73,7 +79,9 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
         make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
-        predict_request=goal.predict.request if goal is not None and goal.predict else None)
+        predict_request=goal.predict.request if goal is not None and goal.predict else None,
+        predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
+        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution)
 
 
 def _chapter_name(number: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import msgspec
 
 from migratelab.kernel.machine import Kernel, MachineSpec
-from migratelab.levels import ExpectResult, Level, record_as_result, result_for
+from migratelab.levels import ExpectResult, Level, Request, record_as_result, result_for
 from migratelab.scenario import ops as O
 from migratelab.scenario.runner import RunError, ScenarioRunner
 
@@ -33,7 +33,7 @@ class Check:
     label: str
     expected: ExpectResult | None
     #: The call, and the expectation's own setup ops (for ``--record``).
-    request: O.MovePages | O.Query
+    request: Request
     setup: list[Any] = field(default_factory=list)
 
 

@@ -24,7 +24,7 @@ from migratelab.verify.host import THP_ENABLED, Host, hugetlb_path, release_vers
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
 from migratelab.verify.restore import Restorer
 from migratelab.verify.runner import RealRunError, RealRunner
-from migratelab.verify.syscalls import Syscalls
+from migratelab.verify.syscalls import KernelCalls
 
 
 def profile_version(name: str) -> tuple[int, int]:
@@ -71,7 +71,7 @@ def load(path: Path) -> Level | Scenario:
     return load_scenario(path)
 
 
-def verify_file(path: Path, sys: Syscalls, host: Host, profile: str | None = None
+def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = None
                 ) -> FileResult:
     """Run one file's cases on the kernel and judge every call."""
     result = FileResult(LevelReport(str(path)))
@@ -109,7 +109,7 @@ def _refused(result: FileResult, message: str) -> FileResult:
     return result
 
 
-def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileResult
+def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: FileResult
              ) -> bool:
     """One fresh run; appends an item per check. False when an op could not run."""
     by_index = {c.index: c for c in case.checks}
@@ -121,7 +121,7 @@ def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileRe
             prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
-                    rec = runner.apply(op, i)
+                    rec = runner.apply(op, i, request=i in by_index)
                 except RealRunError as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where

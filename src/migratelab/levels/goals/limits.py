@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from migratelab.levels.goals.part import GoalContext, PartResult, Played
-from migratelab.levels.rules import MAX_OPS, Problem
+from migratelab.levels.rules import Problem
+from migratelab.scenario.limits import MAX_OPS
 
 
 @dataclass(frozen=True, slots=True)
