@@ -31,6 +31,10 @@ NARROW = (420, 120)
 WIDE = (2400, 600)
 
 
+def _calls(n: int) -> str:
+    return f"{n} syscall" if n == 1 else f"{n} syscalls"
+
+
 def _clip(text: str, limit: int) -> str:
     """``text`` cut at a word boundary near ``limit``, with an ellipsis when cut."""
     if len(text) <= limit:
@@ -70,7 +74,7 @@ def preview(level: PlayLevel, progress: Progress, sizes: tuple[int, int] = NARRO
         head.append(level.profile, "bold")
         head.append("   ")
     if rec is not None:
-        head.append(f"✔ solved {stars_text(rec.stars)} ({rec.syscalls} syscalls)", "green")
+        head.append(f"✔ solved {stars_text(rec.stars)} ({_calls(rec.syscalls)})", "green")
     else:
         head.append("not solved yet", DIM)
     if level.par:
@@ -143,7 +147,7 @@ class LevelSelectScreen(Screen[None]):
                 mark.append("·  ☆☆☆ ", "bright_black")
             mark.append(lv.title)
             if rec is not None:
-                mark.append(f"  ({rec.syscalls} syscalls)", "bright_black")
+                mark.append(f"  ({_calls(rec.syscalls)})", "bright_black")
             ol.add_option(Option(mark, id=f"level-{i}"))
             if rec is None and target is None:
                 target = count
