@@ -54,8 +54,8 @@ class PlayLevel:
     #: ``[machine]`` and ``[[setup]]`` as the level file has them (for "save as level").
     machine: dict[str, Any] = field(default_factory=dict)
     setup_ops: list[Any] = field(default_factory=list)
-    #: The kernel profile the level is played on.
-    profile: str = "v6.12"
+    #: The kernel profile the level is played on ("" for a built-in world).
+    profile: str = ""
 
     def key(self) -> str:
         """The progress key: the id for shipped levels, ``id@hash`` for other files."""
@@ -83,7 +83,7 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     return PlayLevel(
         id=str(meta.id), title=str(meta.title), chapter=_chapter_name(int(meta.chapter)),
         order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
-        source=str(getattr(meta, "source", "")),
+        source=str(getattr(meta, "source", "")), profile=str(meta.profile),
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
@@ -92,8 +92,7 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
         explanation=str(getattr(meta, "explanation", "") or ""), solution=solution,
         goal=goal, world_for=lambda profile: goals.build_world(level, profile),
-        machine=msgspec.to_builtins(level.machine), setup_ops=list(level.setup),
-        profile=str(meta.profile))
+        machine=msgspec.to_builtins(level.machine), setup_ops=list(level.setup))
 
 
 def _chapter_name(number: int) -> str:
@@ -162,6 +161,7 @@ def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
     return PlayLevel(
         id="demo", title="Demo: move A to node 1", chapter="Sandbox", order=0,
         story="Region **A** lives on node 0. Move all of it to node 1.", source="built in",
+        profile="v6.12",
         goal_text="every page of A on node 1",
         hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
         par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1,

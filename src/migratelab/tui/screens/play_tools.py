@@ -130,8 +130,8 @@ def compare(host: ToolHost, profiles: tuple[str, str] | None = None) -> None:
         host.say("compare is not available here", True)
         return
     if profiles is None:
-        other = "v4.17" if level.profile != "v4.17" else "v6.12"
-        profiles = (other, level.profile)
+        mine = level.profile or "v6.12"
+        profiles = ("v4.17" if mine != "v4.17" else "v6.12", mine)
     try:
         cmp = for_session(host.session, level.world_for, profiles, host.draft_request())
     except SessionError as exc:
@@ -193,7 +193,8 @@ def save_level(host: ToolHost, tool: T.SaveLevel) -> None:
         return
     ident = tool.id or path.stem.lower().replace(" ", "-")
     draft = LevelDraft(id=ident, title=tool.title or ident.replace("-", " ").capitalize(),
-                       goal=tool.goal, profile=level.profile, all_profiles=tool.all_profiles)
+                       goal=tool.goal, profile=level.profile or "v6.12",
+                       all_profiles=tool.all_profiles)
     try:
         text = build_level(draft, level.machine, level.setup_ops, host.session.applied_ops,
                            source=f"saved from {level.title} by demonstration")
