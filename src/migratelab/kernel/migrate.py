@@ -45,6 +45,7 @@ from migratelab.kernel.folio import (
     PG_ISOLATED,
     PG_LOCKED,
     PG_PARTIALLY_MAPPED,
+    PG_PTE_MAPPED,
     PG_WRITEBACK,
     Folio,
 )
@@ -77,6 +78,8 @@ class MigrateCall:
     on_result: ResultFn | None = None
     #: The target node when every folio goes to the same one (v4.17+ runs).
     fixed_node: int | None = None
+    #: The caller's enum migrate_reason, as the tracepoint prints it.
+    reason: str = "syscall_or_cpuset"
     succeeded: int = 0
     failed_pages: int = 0
     thp_succeeded: int = 0
@@ -284,6 +287,8 @@ def _move_to_new_folio(k: Kernel, call: MigrateCall, folio: Folio, node: int,
     _free_source(k, folio, from_buddy)
     folio.node = node
     folio.pfn = pfn
+    if folio.flags & PG_PTE_MAPPED and k.profile.migrated_pte_mapped_thp == "deferred_split":
+        folio.flags |= PG_PARTIALLY_MAPPED  # 6.12: the copy is queued for deferred split
     end_isolation(k, folio, src)
     if folio.kind is not HUGETLB:
         if k.profile.putback_via_pagevec and not k.lru.disabled:
@@ -547,7 +552,7 @@ def migrate_pages(k: Kernel, folios: list[Folio], call: MigrateCall
                   ) -> Generator[Event, None, int]:
     """Migrate every folio on ``folios``; see the module docstring for the rules."""
     yield MigrateStart(node=call.node, folios=len(folios), mode="MIGRATE_SYNC",
-                       reason="MR_SYSCALL")
+                       reason=call.reason)
     if k.profile.migrate_engine == "batched":
         rc = yield from _migrate_batched(k, call, folios)
     else:

@@ -94,6 +94,19 @@ class Profile:
     presplit_partially_mapped: bool
     #: A present PTE made PROT_NONE by mprotect: ``enoent`` or ``follow``.
     prot_none: Literal["enoent", "follow"]
+    #: What ``queue_pages_range()`` (mbind, migrate_pages(2)) reports.
+    #: ``unmovable_flag``: 0, 1 ("something unmovable, with STRICT") or -EIO; a
+    #: PTE-mapped THP is isolated once per PTE, so its later PTEs look unmovable.
+    #: ``nr_failed``: the number of folios it could not queue, each large folio
+    #: once; migrate_pages(2) adds them to its return value.
+    queue_pages_result: Literal["unmovable_flag", "nr_failed"] = "nr_failed"
+    #: fork() and a MAP_SHARED hugetlb mapping: ``copy`` its page tables, or
+    #: ``fault`` (the child starts empty and faults the pages in).
+    fork_shared_hugetlb: Literal["copy", "fault"] = "fault"
+    #: A THP migrated while mapped by PTEs: ``whole`` (it stays a plain THP) or
+    #: ``deferred_split`` (the new copy lands on the deferred split list as
+    #: partially mapped, so its next migration splits it first).
+    migrated_pte_mapped_thp: Literal["whole", "deferred_split"] = "deferred_split"
 
     def describe(self) -> str:
         """One line per switch, for ``migratelab profiles``."""
@@ -279,6 +292,29 @@ SWITCH_HISTORY: dict[str, tuple[Change, ...]] = {
                "mm/migrate: convert add_page_for_migration() from follow_page() to folio_walk",
                "6.12", "folio_walk never tests PROT_NONE; real 6.12 [R:34_prot_none]"),
     ),
+    "queue_pages_result": (
+        Change("unmovable_flag", "(Yang Shi)",
+               "mm: mempolicy: make mbind() return -EIO when MPOL_MF_STRICT is specified",
+               "5.2", "real 6.1 [R:64_mbind_partial_thp]: EIO for a PTE-mapped THP"),
+        Change("nr_failed", "(Hugh Dickins)",
+               "mempolicy: fix migrate_pages(2) syscall return nr_failed", "6.7",
+               "also 'mempolicy: mmap_lock is not needed while migrating folios'; "
+               "real 6.12 [R:64_mbind_partial_thp]"),
+    ),
+    "fork_shared_hugetlb": (
+        Change("copy", "(2.6)", "copy_page_range() copies every hugetlb VMA", "<=5.19", ""),
+        Change("fault", "bcd51a3c679d", "hugetlb: lazy page table copies in fork()", "6.0",
+               "real 6.1 and 6.12 [R:80_hugetlb_shared_fork]"),
+    ),
+    "migrated_pte_mapped_thp": (
+        Change("whole", "(none)", "a migrated THP is a plain THP again", "<=6.11",
+               "real 6.1 [R:81_thp_mprotect_half]"),
+        Change("deferred_split", "(Usama Arif)",
+               "mm: introduce a pageflag for partially mapped folios", "6.12",
+               "observed, commit not pinned down: real 6.12 splits a THP on the migration "
+               "after one made while it was PTE-mapped [R:81_thp_mprotect_half, "
+               "R:63_mbind_move_thp]"),
+    ),
 }
 
 
@@ -288,7 +324,9 @@ def _profile(**kw: object) -> Profile:
 
 _COMMON_OLD = dict(chunk_entries=169, hugetlb_tail="eacces", prot_none="follow",
                    untouched_anon_errno=E.EFAULT, shared_test="page_mapcount",
-                   presplit_partially_mapped=False, migrate_engine="loop")
+                   presplit_partially_mapped=False, migrate_engine="loop",
+                   queue_pages_result="unmovable_flag", fork_shared_hugetlb="copy",
+                   migrated_pte_mapped_thp="whole")
 
 PROFILES: dict[str, Profile] = {
     "v4.14": _profile(
@@ -330,7 +368,8 @@ PROFILES: dict[str, Profile] = {
         putback_via_pagevec=False, migrate_engine="loop", thp_on_enomem="split_side_list",
         thp_split_failure_errno=E.ENOMEM, thp_failure_weight="folio", thp_vmstat=True,
         pgmigrate_unit="base_pages", zero_if_all_split_moved=True, shared_test="page_mapcount",
-        presplit_partially_mapped=False, prot_none="enoent"),
+        presplit_partially_mapped=False, prot_none="enoent",
+        queue_pages_result="unmovable_flag", migrated_pte_mapped_thp="whole"),
     "v6.12": _profile(
         name="v6.12", release="6.12 (Debian trixie)", batching="dynamic", chunk_entries=169,
         already_on_target="store_flush", positive_return="exact",
