@@ -45,7 +45,7 @@ def test_matches_real_kernel(kernel: str, nodes: int, result: Path) -> None:
 def test_public_set_is_complete() -> None:
     assert len({r.name for _, _, r in CASES}) == 42
     assert len(CASES) == 168
-    assert len(ORACLE_CASES) == 99
+    assert len(ORACLE_CASES) == 113
 
 
 def test_comparison_names_the_first_differing_field() -> None:

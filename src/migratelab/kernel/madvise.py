@@ -81,7 +81,7 @@ def do_madvise(k: Kernel, proc: Process, addr: int, npages: int, advice: str
         if advice == "mergeable":
             notes.append("KSM is not simulated: MADV_MERGEABLE merges no pages")
         return 0, notes
-    if advice in ("cold", "pageout"):
+    if advice in ("cold", "pageout", "free"):
         k.lru.drain_cpu(proc.cpu)  # lru_add_drain(): this CPU's pagevec first
     err = 0
     mapped = 0
