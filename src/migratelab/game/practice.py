@@ -22,9 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migratelab.kernel.profiles import PROFILES
+
 #: Topic names, in the order the CLI lists them.
 TOPICS: tuple[str, ...] = ("batching", "thp", "hugetlb", "sharing", "pagevec", "errors",
                            "mixed")
+#: Profiles a problem can be drawn for.
+PROFILE_NAMES: tuple[str, ...] = tuple(PROFILES)
 PROBLEM_VERSION = 1
 THP_PAGES = 512
 

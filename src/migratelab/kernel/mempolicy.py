@@ -53,7 +53,12 @@ from migratelab.kernel.folio import (
     Folio,
 )
 from migratelab.kernel.machine import CAP_SYS_NICE, CAP_SYS_PTRACE, MAX_NUMNODES
-from migratelab.kernel.migrate import MigrateCall, end_isolation, isolate_hugetlb, migrate_pages
+from migratelab.kernel.migrate import (
+    MigrateCall,
+    isolate_hugetlb,
+    migrate_pages,
+    putback_movable_pages,
+)
 from migratelab.kernel.mpol import DEFAULT_POLICY, MODES, MemPolicy
 
 if TYPE_CHECKING:
@@ -232,18 +237,6 @@ def queue_pages_range(q: _Queue, mm: Mm, start: int, end: int) -> int:
     return 0
 
 
-def _putback(k: Kernel, folios: list[Folio], cpu: int) -> None:
-    """putback_movable_pages(): back to the LRU (or the hugetlb active list)."""
-    for folio in folios:
-        if folio.is_hugetlb:
-            end_isolation(k, folio, folio.node)
-        else:
-            k.lru.putback(folio, cpu, False, folio.node)
-            if folio.refcount <= 0:
-                k.free_folio(folio)
-    folios.clear()
-
-
 def _drain(k: Kernel) -> Generator[Event, None, None]:
     """lru_cache_disable() (5.13+) or migrate_prep(): empty every pagevec first."""
     if k.profile.entry_drain == "lru_cache_disable":
@@ -314,7 +307,8 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
             err = -E.EIO  # 6.7+ says EIO even when mbind_range() failed
         if q.pagelist:
             yield Putback(folios=len(q.pagelist))
-            _putback(k, q.pagelist, proc.cpu)
+            putback_movable_pages(k, q.pagelist, proc.cpu)
+            q.pagelist.clear()
     finally:
         k.untrack(q.pagelist)
     if moving:
@@ -424,7 +418,8 @@ def migrate_to_node(k: Kernel, mm: Mm, source: int, dest: int, flags: int, cpu: 
             err = yield from migrate_pages(k, q.pagelist, call)
             if q.pagelist:
                 yield Putback(folios=len(q.pagelist))
-                _putback(k, q.pagelist, cpu)
+                putback_movable_pages(k, q.pagelist, cpu)
+                q.pagelist.clear()
         if err >= 0 and k.profile.queue_pages_result == "nr_failed":
             err += q.nr_failed
         return err, 1 if q.where else 0  # one migrate_pages() call if anything was queued

@@ -294,7 +294,10 @@ class RealOnly(msgspec.Struct, tag_field="op", kw_only=True):
 
 
 class Sysctl(RealOnly, tag="sysctl"):
-    """Skipped by the simulator."""
+    """Skipped by the simulator; ``migratelab verify`` writes it (and restores it)."""
+
+    path: str = ""
+    value: str | int = ""
 
 
 class DropCaches(RealOnly, tag="drop_caches"):
@@ -307,6 +310,8 @@ class Compact(RealOnly, tag="compact"):
 
 class Sleep(RealOnly, tag="sleep"):
     """Skipped by the simulator."""
+
+    seconds: float = 0.1
 
 
 class Cat(RealOnly, tag="cat"):

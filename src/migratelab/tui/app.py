@@ -33,8 +33,9 @@ class MigrateLabApp(App[None]):
     ]
 
     def __init__(self, level: PlayLevel | None = None, progress: Progress | None = None,
-                 levels: list[PlayLevel] | None = None) -> None:
+                 levels: list[PlayLevel] | None = None, notice: str | None = None) -> None:
         super().__init__()
+        self._notice = notice  # e.g. "this level file fails check", shown at start
         self._start_level = level
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
@@ -52,7 +53,9 @@ class MigrateLabApp(App[None]):
         if self._start_level is not None:
             self.push_screen(PlayScreen(self._start_level))
         if self.progress.warning:
-            self.notify(self.progress.warning, severity="warning", timeout=8)
+            self.notify(self.progress.warning, severity="warning", timeout=8, markup=False)
+        if self._notice:
+            self.notify(self._notice, severity="warning", timeout=10, markup=False)
 
     # -- navigation ----------------------------------------------------------------------
     def action_levels(self) -> None:
@@ -110,11 +113,11 @@ class MigrateLabApp(App[None]):
 
     def record_win(self, results: Results) -> None:
         """Save progress atomically; a failure is a notification, not a crash."""
-        self.progress.record(results.level.id, LevelRecord(
+        self.progress.record(results.level.key(), LevelRecord(
             results.syscalls, results.stars, results.pages_moved, results.migrate_calls))
         error = save_progress(self.progress)
         if error:
-            self.notify(error, severity="warning")
+            self.notify(error, severity="warning", markup=False)
 
     # -- command palette ---------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -12,13 +12,12 @@ HELP = "a freshly generated predict problem (seeded: share it by its seed)"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``migratelab practice``."""
-    from migratelab.game.practice import TOPICS
-    from migratelab.kernel.profiles import PROFILES
+    from migratelab.game.practice import PROFILE_NAMES, TOPICS
 
     p.add_argument("--seed", type=int, default=None,
                    help="problem seed (0 or more; default: a random one, shown on screen)")
     p.add_argument("--profile", default="v6.12", metavar="P",
-                   help=f"kernel profile: {', '.join(PROFILES)} (default v6.12)")
+                   help=f"kernel profile: {', '.join(PROFILE_NAMES)} (default v6.12)")
     p.add_argument("--topic", default="mixed", choices=TOPICS,
                    help="what the problem is about (default mixed)")
     p.add_argument("--print", dest="print_", action="store_true",
