@@ -1,9 +1,9 @@
 """Verify one file on the running kernel: load, choose the profile, refuse or run, judge.
 
 The judging is ``migratelab check``'s own: each call's record goes through
-:func:`migratelab.scenario.level_goals.compare_result`, and the outcome is a
-:class:`~migratelab.scenario.level_check.LevelReport` of
-:class:`~migratelab.scenario.level_check.ItemResult` items, so both commands
+:func:`migratelab.levels.compare_result`, and the outcome is a
+:class:`~migratelab.levels.check.LevelReport` of
+:class:`~migratelab.levels.check.ItemResult` items, so both commands
 print the same kind of report.
 """
 
@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from migratelab.kernel.profiles import PROFILES
-from migratelab.scenario.level_check import ItemResult, LevelReport
-from migratelab.scenario.level_goals import compare_result
-from migratelab.scenario.levels import Level, is_level_file, load_level
+from migratelab.levels import Level, compare_result, is_level_file, load_level
+from migratelab.levels.check import ItemResult, LevelReport
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case
@@ -25,7 +24,7 @@ from migratelab.verify.host import THP_ENABLED, Host, hugetlb_path, release_vers
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
 from migratelab.verify.restore import Restorer
 from migratelab.verify.runner import RealRunError, RealRunner
-from migratelab.verify.syscalls import Syscalls
+from migratelab.verify.syscalls import KernelCalls
 
 
 def profile_version(name: str) -> tuple[int, int]:
@@ -72,7 +71,7 @@ def load(path: Path) -> Level | Scenario:
     return load_scenario(path)
 
 
-def verify_file(path: Path, sys: Syscalls, host: Host, profile: str | None = None
+def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = None
                 ) -> FileResult:
     """Run one file's cases on the kernel and judge every call."""
     result = FileResult(LevelReport(str(path)))
@@ -110,7 +109,7 @@ def _refused(result: FileResult, message: str) -> FileResult:
     return result
 
 
-def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileResult
+def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: FileResult
              ) -> bool:
     """One fresh run; appends an item per check. False when an op could not run."""
     by_index = {c.index: c for c in case.checks}
@@ -122,7 +121,7 @@ def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileRe
             prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
-                    rec = runner.apply(op, i)
+                    rec = runner.apply(op, i, request=i in by_index)
                 except RealRunError as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where

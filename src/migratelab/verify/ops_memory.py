@@ -13,6 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from migratelab.scenario import ops as O
+from migratelab.verify.host import read_vmstat, vmstat_delta
 from migratelab.verify.syscalls import (
     HPAGE,
     MADV,
@@ -22,11 +23,13 @@ from migratelab.verify.syscalls import (
     MAP_NORESERVE,
     MAP_PRIVATE,
     MAP_SHARED,
+    MPOL_FLAGS,
     MPOL_MODE,
     PAGE,
     PROT,
-    Syscalls,
+    KernelCalls,
     errno_name,
+    status_str,
 )
 
 if TYPE_CHECKING:
@@ -62,10 +65,18 @@ def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
     elif isinstance(op, O.Mbind):
         reg, first, count = _mapped_span(runner, op.id, op.range)
         nodes = runner.policy_nodes(op.node, op.nodes)
+        flags = runner.flags(op.flags)
+        before = read_vmstat(s)
         rc, err = s.mbind(reg.addr + first * PAGE, count * PAGE, MPOL_MODE[op.mode], nodes,
-                          runner.flags(op.flags))
+                          flags)
         rec["ret"], rec["errno"] = rc, errno_name(err) if err else None
-        if rc < 0:
+        if flags & (MPOL_FLAGS["MPOL_MF_MOVE"] | MPOL_FLAGS["MPOL_MF_MOVE_ALL"]):
+            # a moving mbind is a migration call: record it as one
+            rec["vmstat_delta"] = vmstat_delta(before, read_vmstat(s))
+            addrs = [reg.addr + (first + p) * PAGE for p in range(count)]
+            rec["after_nodes_str"] = [status_str(v)
+                                      for v in s.move_pages(0, addrs, None, 0).status]
+        if rc < 0 and not runner.requesting:
             raise RealRunError(f"mbind failed: {errno_name(err)}")
     elif isinstance(op, O.Touch):
         reg = runner.region(op.id)
@@ -170,7 +181,7 @@ def _region_file(op: O.Mmap, length: int) -> tuple[str, int]:
     return path, fd
 
 
-def unmapped_address(s: Syscalls) -> int:
+def unmapped_address(s: KernelCalls) -> int:
     """An address in no mapping: the middle of the widest gap between two mappings of
     this process, far from both ends, so neither the heap nor the mmap area grows
     into it before the call."""

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import re
+from typing import Any
 
 import msgspec
 
-from migratelab.scenario.cli_check import _text as check_lines
-from migratelab.scenario.level_goals import record_as_result
+from migratelab.levels import record_as_result
+from migratelab.levels.cli_check import _text as check_lines
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
@@ -52,7 +51,7 @@ def as_json(host: Host, profile: str | None, results: list[FileResult]) -> dict[
     }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A Struct as TOML-ready builtins: None and default-valued fields left out."""
     if isinstance(value, msgspec.Struct):
         out: dict[str, Any] = {}
@@ -63,13 +62,13 @@ def _plain(value: Any) -> Any:
                 else msgspec.NODEFAULT)
             if v is None or v == default:
                 continue
-            out[f.name] = _plain(v)
+            out[f.name] = plain(v)
         config = getattr(type(value), "__struct_config__", None)
         if config is not None and config.tag_field is not None:
             out = {config.tag_field: config.tag, **out}
         return out
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -111,8 +110,8 @@ def record_toml(result: FileResult, release: str) -> str:
         if check.label:
             head["name"] = check.label
         if check.setup:
-            head["setup"] = _plain(check.setup)
-        head["request"] = _plain(check.request)
+            head["setup"] = plain(check.setup)
+        head["request"] = plain(check.request)
         lines = ["[[expect]]", *(f"{k} = {toml_value(v)}" for k, v in head.items()), "",
                  "[[expect.results]]", *(f"{k} = {toml_value(v)}" for k, v in res.items())]
         blocks.append("\n".join(lines))
