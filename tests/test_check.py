@@ -27,6 +27,30 @@ def test_shipped_levels_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(line.startswith("PASS ") for line in lines[:-1])
 
 
+def test_no_argument_checks_the_shipped_levels_and_test_cases(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from migratelab.levels import shipped_levels, shipped_tests
+
+    code, lines = run(capsys)
+    checked = {line.split()[1] for line in lines[:-1]}
+    want = {str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+            for p in [*shipped_levels(), *shipped_tests()]}
+    assert code == 0 and checked == want
+    assert any("/levels/tests/" in p for p in checked), "no shipped test case was checked"
+    assert not any("/levels/tests/" in str(p) for p in shipped_levels())
+
+
+def test_pure_test_cases_are_not_playable() -> None:
+    from migratelab.levels import load_level, shipped_levels, shipped_tests
+    from migratelab.tui.world import shipped
+
+    assert shipped_tests(), "no shipped test case"
+    assert all(load_level(p).goal is None for p in shipped_tests())
+    assert all(load_level(p).goal is not None for p in shipped_levels())
+    listed = {lv.path for lv in shipped()}
+    assert listed == set(shipped_levels())
+
+
 def test_wrong_expectation_fails_with_a_marked_diff(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # claim v6.12 writes the nodes into status[] (it leaves them untouched)

@@ -17,7 +17,7 @@ import msgspec
 import pytest
 from verify_fake import FakeSyscalls, files_of, host_of
 
-from migratelab.scenario.levels import ExpectResult, Request, load_level, shipped_dir
+from migratelab.levels import ExpectResult, Request, load_level, shipped_dir
 from migratelab.verify import cli
 from migratelab.verify.check import FileResult, closest_profile, verify_file
 from migratelab.verify.report import record_toml

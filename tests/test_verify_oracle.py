@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import tomli_w
 
-from migratelab.scenario.levels import load_level
+from migratelab.levels import load_level
 from migratelab.verify.cli import real_kernel_levels
 from migratelab.verify.report import plain
 

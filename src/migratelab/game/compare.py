@@ -22,7 +22,7 @@ from migratelab.scenario.runner import RunError, ScenarioRunner
 WorldFactory = Callable[[str], ScenarioRunner]
 
 
-def _replayed(make: WorldFactory, profile: str, ops: Sequence[object]
+def _replayed(make: WorldFactory, profile: str, ops: Sequence[O.Op]
               ) -> Callable[[], ScenarioRunner]:
     def build() -> ScenarioRunner:
         runner = make(profile)
@@ -35,7 +35,7 @@ def _replayed(make: WorldFactory, profile: str, ops: Sequence[object]
 class Comparison:
     """Two sessions, one per profile, running the same request."""
 
-    def __init__(self, make_world: WorldFactory, applied: Sequence[object],
+    def __init__(self, make_world: WorldFactory, applied: Sequence[O.Op],
                  request: O.MovePages | O.Query, profiles: Sequence[str]) -> None:
         if len(profiles) != 2:
             raise SessionError("compare takes two profiles, e.g. compare v4.17 v6.12")

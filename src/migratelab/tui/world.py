@@ -1,7 +1,7 @@
 """What the app needs of a level, built from the level/goal API (or a built-in demo).
 
-The app holds no rules: the world comes from ``migratelab.game.goals.build_world``
-and the goal check from ``goals.evaluate``. :func:`demo_level` is a sandbox built
+The app holds no rules: the world comes from ``migratelab.levels.build_world``
+and the goal check from ``levels.evaluate``. :func:`demo_level` is a sandbox built
 in code, used when no level file is given and by the benchmark.
 """
 
@@ -37,6 +37,12 @@ class PlayLevel:
     extra: dict[str, Any] = field(default_factory=dict)
     #: A predict level's request (it runs after the player's prediction).
     predict_request: Any = None
+    #: The fields of that request's result the player predicts (``ret``, ``status``...).
+    predict_check: tuple[str, ...] = ()
+    #: Markdown shown after the win: what happened in the kernel (``[level] explanation``).
+    explanation: str = ""
+    #: The reference solution (``[solution]``), replayed in presenter mode.
+    solution: Any = None
     #: Where progress keeps this level's result ("" = its id); see game.progress.
     progress_key: str = ""
 
@@ -50,8 +56,8 @@ class PlayLevel:
 
 
 def from_level(level: Any, path: Path | None = None) -> PlayLevel:
-    """Adapt a ``migratelab.scenario.levels.Level``."""
-    from migratelab.game import goals
+    """Adapt a ``migratelab.levels.Level``."""
+    from migratelab import levels as goals
 
     meta = level.level
     goal = level.goal
@@ -71,12 +77,14 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
         make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
-        predict_request=goal.predict.request if goal is not None and goal.predict else None)
+        predict_request=goal.predict.request if goal is not None and goal.predict else None,
+        predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
+        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution)
 
 
 def _chapter_name(number: int) -> str:
     """``Chapter 3: Hocko's rework, and what followed`` (the title is data)."""
-    from migratelab.scenario.levels import chapter_titles
+    from migratelab.levels import chapter_titles
 
     title = chapter_titles().get(number)
     return f"Chapter {number}: {title}" if title else f"Chapter {number}"
@@ -86,7 +94,7 @@ def _as_prediction(answer: Any) -> Any:
     """The command line's Predict answer as the level format's Prediction."""
     if answer is None:
         return None
-    from migratelab.scenario.levels import Prediction
+    from migratelab.levels import Prediction
 
     return Prediction(ret=answer.ret, errno=answer.errno,
                       status=list(answer.status) if answer.status is not None else None,
@@ -101,7 +109,7 @@ def load_play_level(path: str | Path) -> PlayLevel:
     level is kept apart from it (:func:`migratelab.game.progress.progress_key`).
     """
     from migratelab.game.progress import progress_key
-    from migratelab.scenario.levels import parse_level
+    from migratelab.levels import parse_level
     from migratelab.scenario.loading import read_input
 
     p = Path(path)
@@ -112,17 +120,20 @@ def load_play_level(path: str | Path) -> PlayLevel:
 
 
 def shipped() -> list[PlayLevel]:
-    """Every shipped level, in chapter/order; unreadable ones are skipped."""
+    """Every shipped playable level, in chapter/order; unreadable ones and goal-less
+    test cases are skipped."""
     try:
-        from migratelab.scenario.levels import load_level, shipped_levels
+        from migratelab.levels import load_level, shipped_levels
     except ImportError:
         return [demo_level()]
     out: list[PlayLevel] = []
     for p in shipped_levels():
         try:
-            out.append(from_level(load_level(p), p))
+            level = load_level(p)
         except Exception:
             continue
+        if level.goal is not None:  # a level with no goal is a test case, not playable
+            out.append(from_level(level, p))
     return out or [demo_level()]
 
 

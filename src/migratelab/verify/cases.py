@@ -17,9 +17,8 @@ from typing import Any
 import msgspec
 
 from migratelab.kernel.machine import Kernel, MachineSpec
+from migratelab.levels import ExpectResult, Level, Request, record_as_result, result_for
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_goals import record_as_result, result_for
-from migratelab.scenario.levels import ExpectResult, Level, Request
 from migratelab.scenario.runner import RunError, ScenarioRunner
 
 CALL_OPS = (O.MovePages, O.Query)

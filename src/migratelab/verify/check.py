@@ -1,9 +1,9 @@
 """Verify one file on the running kernel: load, choose the profile, refuse or run, judge.
 
 The judging is ``migratelab check``'s own: each call's record goes through
-:func:`migratelab.scenario.level_goals.compare_result`, and the outcome is a
-:class:`~migratelab.scenario.level_check.LevelReport` of
-:class:`~migratelab.scenario.level_check.ItemResult` items, so both commands
+:func:`migratelab.levels.compare_result`, and the outcome is a
+:class:`~migratelab.levels.check.LevelReport` of
+:class:`~migratelab.levels.check.ItemResult` items, so both commands
 print the same kind of report.
 """
 
@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from migratelab.kernel.profiles import PROFILES
-from migratelab.scenario.level_check import ItemResult, LevelReport
-from migratelab.scenario.level_goals import compare_result
-from migratelab.scenario.levels import Level, is_level_file, load_level
+from migratelab.levels import Level, compare_result, is_level_file, load_level
+from migratelab.levels.check import ItemResult, LevelReport
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from migratelab.kernel.profiles import UnknownProfile, get_profile
-from migratelab.scenario.level_check import find_levels
-from migratelab.scenario.levels import load_level, shipped_levels
+from migratelab.levels import load_level, shipped_levels
+from migratelab.levels.check import find_levels
 from migratelab.scenario.loading import InputError
 from migratelab.verify.check import FileResult, closest_profile, verify_file
 from migratelab.verify.host import probe

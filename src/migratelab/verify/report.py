@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from migratelab.scenario.cli_check import _text as check_lines
-from migratelab.scenario.level_goals import record_as_result
+from migratelab.levels import record_as_result
+from migratelab.levels.cli_check import _text as check_lines
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 

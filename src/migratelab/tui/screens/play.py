@@ -13,7 +13,14 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from migratelab.game import view
-from migratelab.game.commands import CommandError, Explain, Predict, Stage, parse
+from migratelab.game.commands import (
+    EXAMPLE_PREDICTION,
+    CommandError,
+    Explain,
+    Predict,
+    Stage,
+    parse,
+)
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
@@ -24,6 +31,7 @@ from migratelab.tui.widgets.frame_map import FrameMap
 from migratelab.tui.widgets.goal_pane import GoalPane
 from migratelab.tui.widgets.lru_pane import LruPane
 from migratelab.tui.widgets.pagevec_pane import PagevecPane
+from migratelab.tui.widgets.prediction_table import verdict
 from migratelab.tui.widgets.request_pane import RequestPane, draft_command
 from migratelab.tui.widgets.status_pane import StatusPane
 from migratelab.tui.widgets.trace_pane import TracePane
@@ -78,6 +86,7 @@ class PlayScreen(Screen[None]):
         self._run_timer: Timer | None = None
         self._budget = 0.0
         self._shown_title = ""
+        self._judged: object | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -105,6 +114,7 @@ class PlayScreen(Screen[None]):
                 with TabPane("Goal", id="tab-goal"):
                     yield GoalPane(s, self.level, id="pane-goal")
             yield GoalPane(s, self.level, id="side", classes="side")
+        yield Static("", id="answer", classes="answer")
         yield CommandLine(self.session.regions, id="cmd")
         yield Static("", id="msg")
         yield Footer()
@@ -166,6 +176,12 @@ class PlayScreen(Screen[None]):
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
+    def _refused(self, text: str) -> None:
+        """The command was understood but cannot run now: the fix is on the play
+        screen (step the call, ...), so the focus goes back there; the text stays."""
+        self._say(text, error=True)
+        self.query_one(AddressSpace).focus()
+
     # -- messages up -------------------------------------------------------------------
     @on(AddressSpace.Call)
     def _call(self, message: AddressSpace.Call) -> None:
@@ -184,6 +200,16 @@ class PlayScreen(Screen[None]):
         self.query_one(AddressSpace).set_draft(req.draft)
         self._say(f"request: {draft_command(req.draft, req.move_all)}  (Enter to call)")
 
+    @on(CommandLine.Leave)
+    def _leave_command_line(self) -> None:
+        self.query_one(AddressSpace).focus()
+
+    def _show_answer(self, text: str) -> None:
+        """An ``explain`` answer stays on screen (not a notification that times out)."""
+        answer = self.query_one("#answer", Static)
+        answer.update(text)
+        answer.set_class(bool(text), "-shown")
+
     @on(AddressSpace.CursorMoved)
     def _cursor(self, message: AddressSpace.CursorMoved) -> None:
         self.query_one("#cursorinfo", Static).update(message.text)
@@ -191,6 +217,7 @@ class PlayScreen(Screen[None]):
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        self._show_answer("")
         if not text:
             self.query_one(AddressSpace).focus()
             return
@@ -203,7 +230,7 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.predict(op, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: recorded; the level's request is running (s step, e to end)")
             self._show_call()
@@ -215,21 +242,23 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.stage(op.ops, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: done")
             event.input.value = ""
+            self.query_one(AddressSpace).focus()
             self._sync()
             return
         if isinstance(op, Explain):
             try:
                 answer = self.session.explain(op.index)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(answer.title)
-            self.app.notify("\n".join(answer.lines), title=answer.title, timeout=20)
+            self._show_answer(answer.text())
             event.input.value = ""
+            self.query_one(AddressSpace).focus()
             return
         if self._submit(op, text):
             event.input.value = ""
@@ -239,7 +268,7 @@ class PlayScreen(Screen[None]):
         try:
             self.session.submit(op, text)
         except SessionError as exc:
-            self._say(str(exc), error=True)
+            self._refused(str(exc))
             return False
         self._say(f"{text}: started; s step, n step over, r run, e run to end"
                   if self.session.busy else f"{text}: done")
@@ -382,13 +411,36 @@ class PlayScreen(Screen[None]):
         self._sync()
         if self.session.busy or self.won or self.level.goal_check is None:
             return
+        if self._judge_prediction():
+            return
         met, _ = self.session.goal()
         if met:
             self.won = True
             self._stop()
-            from migratelab.tui.screens.results import Results
+            from migratelab.tui.screens.results import results_of
 
-            self.post_message(Won(Results(
-                level=self.level, syscalls=self.session.syscalls,
-                pages_moved=self.session.pages_moved,
-                migrate_calls=self.session.migrate_calls, stars=self.session.stars())))
+            self.post_message(Won(results_of(self.level, self.session)))
+
+    def _judge_prediction(self) -> bool:
+        """A predicted call just ended with a wrong answer: say so and show the table."""
+        record = self.session.last_record
+        if record is None or record is self._judged or self.session.prediction is None:
+            return False
+        self._judged = record
+        from migratelab.tui.screens.results import ResultsScreen, results_of
+
+        res = results_of(self.level, self.session, solved=False)
+        if not res.prediction or all(c.same for c in res.prediction):
+            return False
+        self._stop()
+        self._say(f"wrong prediction: {verdict(res.prediction)[2:]}; "
+                  "u to undo and predict again", error=True)
+        self.app.push_screen(ResultsScreen(res), self._after_results)
+        return True
+
+    def _after_results(self, choice: str | None) -> None:
+        if choice == "retry":
+            self.action_undo()
+            self._say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
+                      "then watch the request run")
+            self.query_one("#cmd", Input).focus()

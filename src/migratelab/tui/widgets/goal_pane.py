@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 from rich.text import Text
 
+from migratelab.game.commands import EXAMPLE_PREDICTION
 from migratelab.tui.style import DIM
 from migratelab.tui.widgets.pane import LivePane
 
@@ -42,7 +43,7 @@ class GoalPane(LivePane):
         t.append(self.level.goal_text + "\n")
         if self.session.predict_request is not None and self.session.prediction is None:
             t.append("Answer first on the command line, e.g. ", DIM)
-            t.append("predict ret=0 status=1,-EBUSY", "bold")
+            t.append(EXAMPLE_PREDICTION, "bold")
             t.append("; the request then runs step by step.\n", DIM)
         met, detail = self.session.goal() if not self.session.busy else (False, "running…")
         t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")

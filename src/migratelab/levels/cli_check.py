@@ -1,5 +1,6 @@
 """``migratelab check``: validate level files and replay what they promise.
 
+With no path, the shipped levels and the shipped test cases (``levels/tests/``).
 For each level: the file loads; the goal is not met at the start; the reference
 solution meets it; every ``[[expect]]`` gives exactly its recorded result on each
 of its profiles. One line per level, a diff under a failure, and a closing
@@ -14,8 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from migratelab.scenario.level_check import LevelReport, check_level, find_levels
-from migratelab.scenario.levels import shipped_levels
+from migratelab.levels.check import LevelReport, check_level, find_levels
+from migratelab.levels.loading import shipped_levels, shipped_tests
 
 HELP = "check level files: schema, reference solution and [[expect]] results"
 
@@ -23,8 +24,8 @@ HELP = "check level files: schema, reference solution and [[expect]] results"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``migratelab check``."""
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="level files or folders (default: the shipped levels); a file "
-                        "named here is checked as a level whatever its name")
+                   help="level files or folders (default: the shipped levels and test "
+                        "cases); a file named here is checked as a level whatever its name")
     p.add_argument("--json", action="store_true",
                    help="print one JSON report instead of text")
     p.add_argument("-v", "--verbose", action="store_true",
@@ -58,7 +59,7 @@ def _shown(path: Path) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     """Check the levels; 0 all pass, 1 any check fails, 2 unreadable input."""
-    paths = find_levels(list(args.paths)) if args.paths else shipped_levels()
+    paths = find_levels(list(args.paths)) if args.paths else shipped_levels() + shipped_tests()
     if not paths:
         print("migratelab check: no level files found in "
               + ", ".join(map(str, args.paths or ["the shipped levels"])), file=sys.stderr)

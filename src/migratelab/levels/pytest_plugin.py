@@ -2,7 +2,7 @@
 
 Registered as the ``pytest11`` entry point ``migratelab``. ``pytest levels/``
 collects every *level file* in the folder (see
-:func:`migratelab.scenario.levels.is_level_file`: a ``.toml`` file, never
+:func:`migratelab.levels.is_level_file`: a ``.toml`` file, never
 ``pyproject.toml``, whose content sets a top-level ``schema_version`` and has a
 ``[level]`` table). Each file gives the items ``schema``, ``solution`` (when the
 level has a goal) and one ``expect[i]-PROFILE`` per expectation and profile, so
@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from migratelab.scenario.level_check import ItemResult, item_names, run_item
-from migratelab.scenario.levels import Level, is_level_file, load_level
+from migratelab.levels.check import ItemResult, item_names, run_item
+from migratelab.levels.format import Level
+from migratelab.levels.loading import is_level_file, load_level
 from migratelab.scenario.loading import InputError
 
 

@@ -2,7 +2,7 @@
 
 Items, in order:
 
-- ``schema``: the file loads (decoding, meaning and limits; see :mod:`levels`);
+- ``schema``: the file loads (decoding, meaning and limits; see :mod:`migratelab.levels.loading`);
 - ``solution`` (levels with a goal): the goal is not met by the start state, the
   reference solution's replay meets it, and the kernel's invariants hold after it;
 - ``expect[i]-PROFILE``: expectation ``i`` run on that profile gives exactly the
@@ -20,14 +20,10 @@ from typing import Any
 
 from migratelab.kernel import invariants
 from migratelab.kernel.profiles import get_profile
-from migratelab.scenario.level_goals import (
-    LevelRunError,
-    build_world,
-    evaluate,
-    replay_solution,
-    run_expect,
-)
-from migratelab.scenario.levels import Level, is_level_file, load_level
+from migratelab.levels.format import Level
+from migratelab.levels.goals import evaluate
+from migratelab.levels.loading import is_level_file, load_level
+from migratelab.levels.replay import LevelRunError, build_world, replay_solution, run_expect
 from migratelab.scenario.loading import InputError
 
 
