@@ -94,17 +94,56 @@ def test_move_all_without_privileges_is_refused(tmp_path: Path) -> None:
     assert fake.calls == []
 
 
-def test_hugetlb_pools_that_must_change_need_privileges() -> None:
+HUGETLB_LEVEL = """schema_version = 1
+[level]
+id = "hugetlb-case"
+title = "a hugetlb page"
+chapter = 1
+order = 1
+story = "x"
+source = "test"
+
+[machine]
+nodes = 2
+hugetlb_per_node = 2
+
+[[setup]]
+op = "mmap"
+id = "H"
+pages = 512
+kind = "hugetlb"
+
+[[setup]]
+op = "touch"
+id = "H"
+
+[[expect]]
+request = { op = "query", entries = [["H", 0]] }
+
+[[expect.results]]
+profiles = ["v6.1", "v6.12"]
+ret = 0
+status = ["0"]
+"""
+
+
+def _hugetlb_level(tmp_path: Path) -> Path:
+    path = tmp_path / "hugetlb.toml"
+    path.write_text(HUGETLB_LEVEL)
+    return path
+
+
+def test_hugetlb_pools_that_must_change_need_privileges(tmp_path: Path) -> None:
     fake = FakeSyscalls(files_of(2, pools=16), privileged=False)
-    result = _verify(LEVELS / "08_hugetlb_tail.toml", fake)
+    result = _verify(_hugetlb_level(tmp_path), fake)
     assert "sizing the hugetlb pools (node 0: 2, node 1: 2) needs root" in \
         str(result.report.load_error)
 
 
-def test_pools_already_right_need_no_privileges() -> None:
+def test_pools_already_right_need_no_privileges(tmp_path: Path) -> None:
     fake = FakeSyscalls(files_of(2, pools=2), privileged=False)
-    result = _verify(LEVELS / "08_hugetlb_tail.toml", fake)
-    assert result.report.load_error is None
+    result = _verify(_hugetlb_level(tmp_path), fake)
+    assert result.report.load_error is None, result.report.load_error
     assert not [c for c in fake.calls if c[0] == "write"]
 
 
@@ -179,9 +218,8 @@ def test_record_prints_expect_tables_that_load_as_results() -> None:
 # -- restoring --------------------------------------------------------------------------------
 
 def _policy_level(tmp_path: Path) -> Path:
-    text = (LEVELS / "08_hugetlb_tail.toml").read_text()
-    text = text.replace("\n[goal]", '\n[[setup]]\nop = "set_mempolicy"\nmode = "bind"\n'
-                                    'node = 1\n\n[goal]', 1)
+    text = HUGETLB_LEVEL.replace("\n[[expect]]", '\n[[setup]]\nop = "set_mempolicy"\n'
+                                                 'mode = "bind"\nnode = 1\n\n[[expect]]', 1)
     path = tmp_path / "policy.toml"
     path.write_text(text)
     return path
