@@ -16,7 +16,7 @@ from typing import Any
 
 from migratelab.kernel.profiles import PROFILES
 from migratelab.levels import Level, compare_result, is_level_file, load_level
-from migratelab.levels.check import ItemResult, LevelReport
+from migratelab.levels.check import ItemResult, LevelReport, expect_item
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case
@@ -168,10 +168,4 @@ def judge(check: Check, rec: dict[str, Any]) -> ItemResult:
     if check.expected is None:
         return ItemResult(check.name, True, "not compared: the file records no result "
                                             "for this profile")
-    diffs = compare_result(check.expected, rec)
-    if diffs:
-        heads = [d.splitlines()[0].split(":")[0] for d in diffs]
-        return ItemResult(check.name, False, f"{check.label or 'result'} differs in "
-                                             f"{', '.join(heads)}", "\n".join(diffs))
-    return ItemResult(check.name, True, f"ret {rec['ret']}" + (f" {rec['errno']}"
-                                                               if rec.get("errno") else ""))
+    return expect_item(check.name, check.label, rec, compare_result(check.expected, rec))

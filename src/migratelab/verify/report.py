@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from migratelab.levels import record_as_result
-from migratelab.levels.cli_check import _text as check_lines
+from migratelab.levels.cli_check import report_lines
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
@@ -26,7 +26,7 @@ def header(host: Host, profile: str | None) -> str:
 
 def text_lines(result: FileResult, verbose: bool) -> list[str]:
     """One file in ``migratelab check``'s shape (refusals are an ERROR line)."""
-    lines = check_lines(result.report, verbose)
+    lines = report_lines(result.report, verbose)
     if result.report.load_error is not None:
         lines = [f"REFUSED {result.report.load_error}"]
     lines.extend(f"  restore: {p}" for p in result.restore_problems)
