@@ -8,6 +8,7 @@ tested in ``test_verify_oracle.py``.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import tomllib
 from collections.abc import Sequence
@@ -300,3 +301,20 @@ def test_fill_node_needs_root_and_leaves_every_setting_as_it_found_it() -> None:
     assert {k: v.strip() for k, v in fake.files.items() if k != "/proc/sys/vm/drop_caches"} \
         == {k: v.strip() for k, v in before.items() if k != "/proc/sys/vm/drop_caches"}
     assert fake.mapped == {}  # ... and given back
+
+
+def test_the_cli_records_toml_and_exits_0_though_the_answers_differ(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = FakeSyscalls(files_of(2), answer=_nodes_answer)
+    monkeypatch.setattr(cli, "Syscalls", lambda: fake)
+    monkeypatch.setattr(cli, "probe", lambda s: host_of(fake.files, "6.12.117+deb12-amd64"))
+    args = argparse.Namespace(paths=[str(LEVELS / "01_first_move.toml")], record=True,
+                              profile=None, json=False, verbose=False)
+    assert cli.main(args) == 0
+    data = tomllib.loads(capsys.readouterr().out)
+    assert {p for e in data["expect"] for r in e["results"] for p in r["profiles"]} == {"v6.12"}
+    args.record, args.json = False, True
+    assert cli.main(args) == 1  # judged, the fake's answers differ
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "v6.12"
+    assert report["summary"] == "0 agree, 1 differ, 0 could not run"

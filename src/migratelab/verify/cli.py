@@ -113,4 +113,5 @@ def main(args: argparse.Namespace) -> int:
         print(summary(results))
     if any(r.could_not_run for r in results):
         return 2
-    return 0 if all(r.report.ok for r in results) else 1
+    # recording captures answers: that they differ from the file is not a failure
+    return 0 if args.record or all(r.report.ok for r in results) else 1
