@@ -318,3 +318,17 @@ def test_the_cli_records_toml_and_exits_0_though_the_answers_differ(
     report = json.loads(capsys.readouterr().out)
     assert report["profile"] == "v6.12"
     assert report["summary"] == "0 agree, 1 differ, 0 could not run"
+
+
+def test_a_pool_the_kernel_cannot_fill_is_could_not_run_and_is_restored(
+        tmp_path: Path) -> None:
+    class Fragmented(FakeSyscalls):
+        def write_file(self, path: str, value: str) -> None:
+            super().write_file(path, "1" if path == POOL0 and value == "2" else value)
+
+    fake = Fragmented(files_of(2, pools=16))
+    result = _verify(_hugetlb_level(tmp_path), fake)
+    assert result.could_not_run
+    assert result.report.items[0].message == ("cannot run: preparing the machine: node 0's "
+                                              "hugetlb pool is 1 pages, not 2")
+    assert fake.files[POOL0] == fake.files[POOL1] == "16"

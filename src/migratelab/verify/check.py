@@ -118,15 +118,17 @@ def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: Fil
         runner = RealRunner(sys, host, restorer)
         affinity = _pin_cpu()
         try:
-            prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
+                    if i == 0:
+                        prepare(restorer, needs)
                     rec = runner.apply(op, i, request=i in by_index)
-                except RealRunError as exc:
+                except (RealRunError, OSError) as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where
+                    what = where if isinstance(exc, RealRunError) else "preparing the machine"
                     result.report.items.append(ItemResult(name, False,
-                                                          f"cannot run: {where}: {exc}"))
+                                                          f"cannot run: {what}: {exc}"))
                     result.could_not_run = True
                     ok = False
                     break
@@ -149,7 +151,11 @@ def prepare(restorer: Restorer, needs: Needs) -> None:
     if needs.thp is not None:
         restorer.write(THP_ENABLED, needs.thp)
     for node, count in needs.hugetlb.items():
-        restorer.write(hugetlb_path(node), str(count))
+        path = hugetlb_path(node)
+        restorer.write(path, str(count))
+        got = (restorer.files.read_file(path) or "").strip()
+        if got != str(count):  # the kernel found too few free 2 MiB blocks
+            raise OSError(f"node {node}'s hugetlb pool is {got or '?'} pages, not {count}")
 
 
 def _pin_cpu() -> set[int] | None:
