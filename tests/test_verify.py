@@ -331,4 +331,4 @@ def test_a_pool_the_kernel_cannot_fill_is_could_not_run_and_is_restored(
     assert result.could_not_run
     assert result.report.items[0].message == ("cannot run: preparing the machine: node 0's "
                                               "hugetlb pool is 1 pages, not 2")
-    assert fake.files[POOL0] == fake.files[POOL1] == "16"
+    assert fake.files[POOL0].strip() == fake.files[POOL1].strip() == "16"
