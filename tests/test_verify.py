@@ -332,3 +332,18 @@ def test_a_pool_the_kernel_cannot_fill_is_could_not_run_and_is_restored(
     assert result.report.items[0].message == ("cannot run: preparing the machine: node 0's "
                                               "hugetlb pool is 1 pages, not 2")
     assert fake.files[POOL0].strip() == fake.files[POOL1].strip() == "16"
+
+
+def test_numa_balancing_is_off_during_a_run_as_root_and_back_on_after() -> None:
+    files = files_of(2)
+    files["/proc/sys/kernel/numa_balancing"] = "1\n"
+    seen: list[str] = []
+
+    def watch(addrs: Sequence[int], nodes: Sequence[int] | None) -> MovePagesResult:
+        seen.append(fake.files["/proc/sys/kernel/numa_balancing"])
+        return _nodes_answer(addrs, nodes)
+
+    fake = FakeSyscalls(files, answer=watch)
+    _verify(LEVELS / "01_first_move.toml", fake)
+    assert seen and set(seen) == {"0"}
+    assert fake.files["/proc/sys/kernel/numa_balancing"] == "1"

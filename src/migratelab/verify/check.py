@@ -20,7 +20,13 @@ from migratelab.levels.check import ItemResult, LevelReport, expect_item
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case
-from migratelab.verify.host import THP_ENABLED, Host, hugetlb_path, release_version
+from migratelab.verify.host import (
+    NUMA_BALANCING,
+    THP_ENABLED,
+    Host,
+    hugetlb_path,
+    release_version,
+)
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
 from migratelab.verify.restore import Restorer
 from migratelab.verify.runner import RealRunError, RealRunner
@@ -97,6 +103,7 @@ def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = 
                None if chosen else oldest_profile())
     except Refusal as exc:
         return _refused(result, str(exc))
+    needs.balancing_off = host.numa_balancing and sys.is_privileged()
     for case in cases:
         if not run_case(case, sys, host, needs, result):
             break
@@ -147,7 +154,10 @@ def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: Fil
 
 
 def prepare(restorer: Restorer, needs: Needs) -> None:
-    """Set the THP mode and hugetlb pools the file needs (remembered for restore)."""
+    """Set what the file needs (THP mode, hugetlb pools, NUMA balancing off), each
+    remembered for the restore."""
+    if needs.balancing_off:
+        restorer.write(NUMA_BALANCING, "0")
     if needs.thp is not None:
         restorer.write(THP_ENABLED, needs.thp)
     for node, count in needs.hugetlb.items():

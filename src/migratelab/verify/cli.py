@@ -87,7 +87,7 @@ def main(args: argparse.Namespace) -> int:
     host = probe(sysc)
     shown = profile or closest_profile(host.release)
     if not args.json and not args.record:
-        print(header(host, shown))
+        print(header(host, shown, sysc.is_privileged()))
     results: list[FileResult] = []
     try:
         for path in paths:

@@ -14,13 +14,15 @@ from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
 
-def header(host: Host, profile: str | None) -> str:
+def header(host: Host, profile: str | None, privileged: bool) -> str:
     """The first line: which kernel answered, and which profile judges it."""
     nodes = len(host.memory_nodes)
     line = (f"kernel {host.release}, {nodes} NUMA node{'s' if nodes != 1 else ''} with "
             f"memory, profile {profile or '(none)'}")
     if host.numa_balancing:
-        line += " (NUMA balancing is on: it may move pages during a run)"
+        line += (" (NUMA balancing is switched off while verify runs)" if privileged else
+                 " (NUMA balancing is on and only root may switch it off: it may move "
+                 "pages during a run)")
     return line
 
 
