@@ -28,8 +28,9 @@ from migratelab.verify.host import (
     release_version,
 )
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
+from migratelab.verify.region import RealRunError
 from migratelab.verify.restore import Restorer
-from migratelab.verify.runner import RealRunError, RealRunner
+from migratelab.verify.runner import RealRunner
 from migratelab.verify.syscalls import KernelCalls
 
 
