@@ -31,9 +31,9 @@ class Run:
     """One kernel, one runner, and the records and events of what ran on it."""
 
     def __init__(self, profile: str, nodes: int = 2, mem_mb: tuple[int, ...] = (64,),
-                 hugetlb_per_node: int = 4, detail: bool = False) -> None:
+                 hugetlb_per_node: int = 4, detail: bool = False, swap: bool = False) -> None:
         self.k = Kernel(MachineSpec(nodes=nodes, mem_mb=mem_mb,
-                                    hugetlb_per_node=hugetlb_per_node), profile)
+                                    hugetlb_per_node=hugetlb_per_node, swap=swap), profile)
         self.runner = ScenarioRunner(self.k, detail=detail)
         self.records: list[dict[str, Any]] = []
         self.events: list[Event] = []

@@ -50,10 +50,10 @@ def by(profile: str, **values: Any) -> Any:
     return values["rest"]
 
 
-def error_entry(profile: str, setup: list[dict[str, Any]], entry: list[Any], want: str
-                ) -> dict[str, Any]:
+def error_entry(profile: str, setup: list[dict[str, Any]], entry: list[Any], want: str,
+                swap: bool = False) -> dict[str, Any]:
     """[A0 -> 1, entry, A1 -> 1]: the entry gets ``want`` and (v4.17+) flushes the run."""
-    r = Run(profile)
+    r = Run(profile, swap=swap)
     r.ops(*anon("A", 2), *setup)
     rec = r.move([["A", 0, 1], entry, ["A", 1, 1]])
     assert rec["status_str"] == ["1", want, "1"]
@@ -139,8 +139,9 @@ def row_7(profile: str) -> None:
 
 @row(8)
 def row_8(profile: str) -> None:
+    # a swapped-out page needs a swap device (without one MADV_PAGEOUT keeps it mapped)
     error_entry(profile, [*anon("S", 2), {"op": "madvise", "id": "S", "advice": "pageout"}],
-                ["S", 0, 1], "-ENOENT")
+                ["S", 0, 1], "-ENOENT", swap=True)
 
 
 @row(9)
