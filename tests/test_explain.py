@@ -210,3 +210,24 @@ def test_narrate_speaks_of_the_thp_head_with_the_label() -> None:
                      "already isolated: -EBUSY"]
     end = next(narrate(e, str) for e in sink if e.kind == "mm_migrate_pages")
     assert end.endswith("mode=MIGRATE_SYNC reason=syscall_or_cpuset")
+
+
+def test_narrate_the_other_front_doors() -> None:
+    """mbind(MPOL_MF_MOVE) and migrate_pages(2) events get their own lines too."""
+    k = Kernel(MachineSpec(nodes=2, mem_mb=(64, 64), hugetlb_per_node=0), "v6.12")
+    runner = ScenarioRunner(k, detail=True)
+    runner.run(SETUP)
+    sink: list[Event] = []
+    for op in (O.Mbind(id="A", node=1, flags=["MPOL_MF_MOVE"]),
+               O.MigratePages(from_=[1], to=[0])):
+        runner.apply(op, 4, runner.proc, sink)
+    lines = [narrate(e, lambda a: f"@{a:#x}") for e in sink]
+    kinds = {e.kind for e in sink}
+    assert {"sys_enter_mbind", "sys_enter_migrate_pages", "queue_pages_range",
+            "sys_exit_policy"} <= kinds
+    for event, line in zip(sink, lines, strict=True):
+        raw = event.render()
+        assert "()" in line or line.startswith("mm_migrate_pages"), line
+        assert "=" not in raw or raw not in line, f"no narration for {event.kind}"
+    assert any(line.startswith("queue_pages_range(): ") for line in lines)
+    assert any("reason=mempolicy_mbind" in line for line in lines)
