@@ -84,7 +84,7 @@ def test_cli_bad_level_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 async def test_explain_a_status_from_the_command_line() -> None:
-    """``explain N`` answers with the kernel function, inline and as a notification."""
+    """``explain N`` answers with the kernel function, in the explain pane."""
     app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -98,9 +98,9 @@ async def test_explain_a_status_from_the_command_line() -> None:
         await pilot.pause()
         await pilot.press("colon", *"explain 1", "enter")
         await pilot.pause()
-        assert "status[1] = 1" in str(screen.query_one("#msg").render())
-        notes = list(app._notifications)
-        assert notes and "add_page_for_migration isolated" in notes[-1].message
+        answer = str(screen.query_one("#pane-explain").render())
+        assert "status[1] = 1" in answer and "add_page_for_migration isolated" in answer
+        assert not list(app._notifications)  # a pane, not a 20-second notice
 
 
 async def test_sandbox_command_line_changes_the_machine() -> None:

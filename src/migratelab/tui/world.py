@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from migratelab.game import view
 from migratelab.game.session import GoalCheck, Session
-from migratelab.game.worlds import demo_runner
+from migratelab.game.worlds import all_on_node_1, demo_runner
 from migratelab.scenario.runner import ScenarioRunner
 
 
@@ -111,12 +110,6 @@ def shipped() -> list[PlayLevel]:
     return out or [demo_level()]
 
 
-def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]],
-                   prediction: Any = None) -> tuple[bool, str]:
-    on, total = view.pages_on_node(runner, "A", 1)
-    return on == total, f"{on}/{total} pages of A on node 1"
-
-
 def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
     """A built-in level: move every page of A to node 1."""
     return PlayLevel(
@@ -124,4 +117,4 @@ def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
         story="Region **A** lives on node 0. Move all of it to node 1.", source="built in",
         goal_text="every page of A on node 1",
         hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
-        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1)
+        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=all_on_node_1)
