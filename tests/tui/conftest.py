@@ -29,7 +29,7 @@ def split_level() -> PlayLevel:
     """Level 09's world on v6.12: no free 2 MiB block on node 1, so the THP is split."""
     import msgspec
 
-    from migratelab.scenario.levels import load_level
+    from migratelab.levels import load_level
     from migratelab.tui.world import from_level
 
     level = load_level(LEVELS_DIR / "09_no_room_for_a_thp.toml")

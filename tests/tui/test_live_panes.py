@@ -73,7 +73,7 @@ async def test_thp_tail_every_step_on_its_pane() -> None:
     app = app_for(load_play_level(THP_TAIL))
     async with app.run_test(size=(200, 50)) as pilot:
         screen = await start(pilot, "predict ret=0 status=1,-EBUSY")
-        assert "▶ move_pages(count=2" in text(screen, "pane-request")
+        assert "move_pages(count=2" in text(screen, "pane-request")
         assert "predict" not in text(screen, "pane-request")
         assert "0:? 1:?" in text(screen, "pane-status")
 
@@ -86,7 +86,7 @@ async def test_thp_tail_every_step_on_its_pane() -> None:
         assert "inactive anon   0p (empty)" in lru  # ... and left its list
         assert "⟦A[0]→1 ▶" not in text(screen, "pane-request")
         assert "▶A[0]→1" in text(screen, "pane-request")
-        assert "add_page_for_migration(): A[0]" in text(screen, "narration")
+        assert "isolate_lru_page(): A[0] was taken off its LRU list" in text(screen, "narration")
 
         await step_to(pilot, screen, "add_page_for_migration")
         assert "not queued: A[100]: -EBUSY" in text(screen, "pane-batch")
@@ -122,7 +122,9 @@ async def test_pagevec_slot_and_the_refusal_say_why() -> None:
         await step_to(pilot, screen, "note")
         assert "1:A[1]" in text(screen, "pane-pagevecs")
         await step_to(pilot, screen, "add_page_for_migration")
-        assert "A[1]: -EBUSY (in CPU 0's LRU-add pagevec" in text(screen, "pane-batch")
+        refused = text(screen, "pane-batch")
+        assert "not queued: A[1]: -EBUSY (add_page_for_migration(): sits in a per-CPU " \
+            "LRU-add pagevec" in refused.replace("\n", " ")
         await step_to(pilot, screen, "batch_flush")
         assert "entries [0, 1)  flushed" in text(screen, "pane-batch")
         # the second batch opens after the refused entry
@@ -141,7 +143,9 @@ async def test_thp_split_shows_in_frames_batch_and_vmstat() -> None:
         vmstat = text(screen, "pane-vmstat")
         assert any(line.startswith("thp_split_page") and line.endswith("+1")
                    for line in vmstat.splitlines())
-        assert "split_folio_to_list(): A[0] split into 512 base" in text(screen, "narration")
+        narration = text(screen, "narration")
+        assert "split_huge_page_to_list(): THP at pfn 512" in narration
+        assert "512 pieces" in narration
         # the pieces are named by address as they move
         await step_to(pilot, screen, "mm_migrate_folio_move")
         await step_to(pilot, screen, "mm_migrate_folio_move")

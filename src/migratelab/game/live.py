@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from migratelab.game.explain import narrate
 from migratelab.game.records import (
     BatchRecord,
     Change,
@@ -19,9 +20,10 @@ from migratelab.game.records import (
     MigrateState,
     Outcome,
 )
-from migratelab.game.tracefmt import narrate
 from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
+from migratelab.kernel.explanations import EXPLANATIONS
+from migratelab.kernel.reasons import Reason
 
 #: Address -> label (``A[3]``); pfn -> (node, 2 MiB block) or None.
 AddrLabel = Callable[[int], str]
@@ -51,6 +53,12 @@ _CHANGE_OF: dict[str, Change] = {
     ev.MigrateEnd.kind: Change.BATCH | Change.VMSTAT,
     ev.Putback.kind: Change.LRU | Change.BATCH,
 }
+
+
+def _why(reason: Reason) -> str:
+    """The plain-words phrase for a reason, with the function that decides it."""
+    x = EXPLANATIONS[reason]
+    return f"{x.function}(): {x.text}"
 
 
 def change_of(event: ev.Event) -> Change:
@@ -96,7 +104,7 @@ class Observer:
         live.events += 1
         live.frames = []
         self._fold(live, event)
-        live.narration = narrate(event, self._addr_label, self.live.addrs, self.pfn_label)
+        live.narration = narrate(event, self._addr_label)
         return change_of(event)
 
     def _fold(self, live: LiveCall, event: ev.Event) -> None:
@@ -123,7 +131,7 @@ class Observer:
             live.cursor = event.index
             if event.status < 0 and len(live.refused) < KEEP:
                 live.refused.append(f"{self.entry_label(event.index)}: "
-                                    f"{E.status_str(event.status)} ({event.why})")
+                                    f"{E.status_str(event.status)} ({_why(event.reason)})")
         elif isinstance(event, ev.NodeInvalid):
             live.cursor = event.index
         elif isinstance(event, ev.BatchFlush):
@@ -172,8 +180,8 @@ class Observer:
             if not event.retry:
                 mig.failed += 1
             self._outcome(mig, Outcome(name, f"-{event.errno}" + (", retry" if event.retry
-                                                                    else "") + f" ({event.why})",
-                                       False))
+                                                                    else "")
+                                       + f" ({_why(event.reason)})", False))
         elif isinstance(event, ev.ThpSplit):
             name = self.pfn_label(event.pfn)
             head = self._head_addr.get(event.pfn)
@@ -182,7 +190,7 @@ class Observer:
                     self._by_pfn[event.pfn + i] = self._addr_label(head + i * 4096)
             mig.split += 1
             self._outcome(mig, Outcome(name, f"split into {event.pieces} base pages "
-                                             f"({event.why})", False))
+                                             f"({_why(event.reason)})", False))
             self._frame(event.pfn, "÷", name)
         elif isinstance(event, ev.MigrateEnd):
             mig.done, mig.ret = True, event.ret

@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from migratelab.scenario import ops as O
+
 
 class Change(enum.Flag):
     """What the last step changed (the UI maps each flag to a pane)."""
@@ -127,6 +129,8 @@ class LiveCall(msgspec.Struct):
     nodes: list[int]
     flags: int
     status: list[int]
+    #: The request as the session started it (compare replays it on other kernels).
+    op: O.MovePages | O.Query
     query: bool = False
     cursor: int | None = None
     batch: tuple[int, int, int | None] | None = None

@@ -59,7 +59,7 @@ class _Snapshot:
     runner: ScenarioRunner | None  # None: rebuild by replaying ``ops``
     history: list[dict[str, Any]]
     commands: list[str]
-    ops: list[object]
+    ops: list[O.Op]
 
 
 class Session:
@@ -96,12 +96,12 @@ class Session:
         self.vmstat_before: dict[str, int] = {}
         self._view: MachineView | None = None
         self._view_runner: ScenarioRunner | None = None
-        self._op: Intent | None = None
-        self._migrate_start: ev.MigrateStart | None = None
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
-        self._ops: list[object] = []
+        self._ops: list[O.Op] = []
+        #: A "show solution" replay drove this session: its win is not the player's.
+        self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
 
@@ -148,6 +148,12 @@ class Session:
     def migrate_calls(self) -> int:
         """migrate_pages() calls made so far."""
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
+
+    @property
+    def applied_ops(self) -> list[O.Op]:
+        """Every op applied to the world so far, in order (a copy): replaying them on a
+        fresh world gives this one back."""
+        return list(self._ops)
 
     def regions(self) -> dict[str, int]:
         """Region id -> pages, for the command line."""
@@ -215,14 +221,12 @@ class Session:
         self._pending = pending
         self.call_events = []
         self.commands.append(label)
-        self._op = op
         self.vmstat_before = dict(self.view().vmstat)
         self.live = LiveCall(command=label, count=len(addrs), addrs=addrs, nodes=nodes,
                              flags=flags, status=[E.UNSET] * len(addrs),
-                             query=isinstance(op, O.Query) or op.nodes_null)
+                             query=isinstance(op, O.Query) or op.nodes_null, op=op)
         machine = self.view()
         self._observer = Observer(self.live, machine.label, machine.locate)
-        self._migrate_start = None
         self._note(f"# {label}")
         self.changed = Change.REQUEST | Change.STATUS | Change.BATCH | Change.TRACE
         self.version += 1
@@ -237,7 +241,7 @@ class Session:
         try:
             event = next(pending.events)
         except StopIteration as stop:
-            rec: dict[str, Any] = {"i": len(self.history), "op": O.op_name(self._op)}
+            rec: dict[str, Any] = {"i": len(self.history), "op": O.op_name(live.op)}
             rec.update(pending.finish(stop.value))
             self.history.append(rec)
             self.last_record = rec
@@ -256,9 +260,7 @@ class Session:
         self.changed = self._observer.observe(event)
         self.call_events.append(event)
         self.last_event = event
-        if isinstance(event, ev.MigrateStart):
-            self._migrate_start = event
-        self.trace.append(trace_line(event, self._migrate_start))
+        self.trace.append(trace_line(event))
         self.trace_count += 1
         self.version += 1
         return event
@@ -268,7 +270,7 @@ class Session:
         """No goal: the player may change the machine as well as call move_pages."""
         return self.goal_check is None
 
-    def stage(self, ops: Sequence[object], text: str) -> None:
+    def stage(self, ops: Sequence[O.Op], text: str) -> None:
         """Sandbox only: apply ops that change the machine (not syscalls).
 
         All or nothing: if one op fails, the machine is restored and the error
@@ -281,15 +283,19 @@ class Session:
             raise SessionError("a call is in progress: step or run it to the end first")
         snap = self._snapshot()
         try:
+            results: list[str] = []
             for op in ops:
-                self.runner.apply(op, len(self._ops), self.runner.proc)
+                rec = self.runner.apply(op, len(self._ops), self.runner.proc)
                 self._ops.append(op)
+                if rec["op"] in ("mbind", "migrate_pages"):  # they answer like syscalls
+                    results.append(f"{rec['op']} = {rec['ret']}"
+                                   + (f" ({rec['errno']})" if rec.get("errno") else ""))
         except RunError as exc:
             self._restore(snap)
             raise SessionError(f"{text}: {exc.message}") from None
         self._undo.append(snap)
         self.commands.append(text)
-        self._note(f"# {text}")
+        self._note(f"# {text}" + (f"  -> {', '.join(results)}" if results else ""))
         self.changed = Change.ALL
         self.version += 1
 
@@ -305,7 +311,7 @@ class Session:
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""
         live = self.live
-        if live is None or live.query:
+        if live is None:
             raise SessionError("no move_pages call to explain yet")
         try:
             return explain(index, live.status, self.call_events, self.runner.k.profile)
@@ -358,6 +364,7 @@ class Session:
         if self._pending is not None:
             self._pending.events.close()
             self._pending = None
+        self.assisted = False
         self.runner = self._fresh()
         self.history.clear()
         self.commands.clear()

@@ -8,7 +8,7 @@ functions they stand for, so the call graph can be read next to mm/*.c.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migratelab.kernel.folio import (
@@ -26,6 +26,7 @@ from migratelab.kernel.physmem import (
     NodeMemory,
 )
 from migratelab.kernel.profiles import Profile, get_profile
+from migratelab.kernel.staging import Pending
 
 if TYPE_CHECKING:
     from migratelab.kernel.mm import Process
@@ -51,6 +52,9 @@ class MachineSpec:
     hugetlb_per_node: int = 16
     thp: str = "madvise"
     memoryless: tuple[int, ...] = ()
+    #: A swap device: MADV_PAGEOUT can swap anonymous pages out. The real kernels
+    #: behind the conformance results have none, which is the default.
+    swap: bool = False
 
     def node_mb(self, node: int) -> int:
         """Memory of one node in MiB (1024 unless given)."""
@@ -73,13 +77,6 @@ class Node:
     def has_memory(self) -> bool:
         """node_state(N_MEMORY)."""
         return self.mem is not None
-
-
-@dataclass(slots=True)
-class Pending:
-    """Staging that takes effect during the next syscall (simulator-only ops)."""
-
-    pagevec_holds: list[tuple[list[Folio], int]] = field(default_factory=list)
 
 
 class Kernel:
@@ -107,9 +104,8 @@ class Kernel:
         self.backings: list[object] = []
         #: Lists of isolated folios in flight (a run's pagelist, split side lists).
         self.migration_lists: list[list[Folio]] = []
+        #: State staged by the simulator-only ops (:mod:`migratelab.kernel.staging`).
         self.pending = Pending()
-        #: Folios locked or under writeback "by someone else" until the next syscall ends.
-        self.pending_locks: list[Folio] = []
         self.thp_mode = spec.thp
 
         self.processes: dict[int, Process] = {}

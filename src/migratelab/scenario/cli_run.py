@@ -7,10 +7,12 @@ import json
 import sys
 from typing import Any
 
+from migratelab.inputfile import shorten
 from migratelab.kernel import errno as E
-from migratelab.kernel.events import Event
-from migratelab.kernel.machine import AGREEMENT_COUNTERS, Kernel, MachineSpec
+from migratelab.kernel.events import Event, SyscallEnter
+from migratelab.kernel.machine import Kernel, MachineSpec
 from migratelab.kernel.profiles import PROFILES, UnknownProfile, get_profile
+from migratelab.scenario.compare import compare_calls, render_lines
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.scenario.runner import RunError, run_scenario
@@ -31,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"migratelab run: {message}", file=sys.stderr)
+    print(f"migratelab run: {shorten(message)}", file=sys.stderr)
     return 2
 
 
@@ -52,7 +54,10 @@ def main(args: argparse.Namespace) -> int:
             return _fail(str(exc))
     for path, scen in loaded:
         if scen.min_nodes and scen.min_nodes > args.nodes:
-            print(f"{scen.name}: skipped (needs {scen.min_nodes} nodes, --nodes {args.nodes})")
+            why = f"needs {scen.min_nodes} nodes, --nodes {args.nodes}"
+            # under --json every line is JSON, a skipped scenario too
+            print(json.dumps({"name": scen.name, "skipped": why}) if args.json
+                  else f"{scen.name}: skipped ({why})")
             continue
         results: list[tuple[str, dict[str, Any], list[Event]]] = []
         for prof in profiles:
@@ -106,6 +111,17 @@ def _short(value: Any, limit: int = 12) -> str:
     return str(value)
 
 
+def _calls_of(sink: list[Event]) -> list[list[Event]]:
+    """The events of each move_pages/query call, in order (from enter to exit)."""
+    calls: list[list[Event]] = []
+    for event in sink:
+        if isinstance(event, SyscallEnter):
+            calls.append([])
+        if calls:
+            calls[-1].append(event)
+    return calls
+
+
 def _print_compare(scen: Scenario, results: list[tuple[str, dict[str, Any], list[Event]]],
                    as_json: bool) -> None:
     names = [r[0] for r in results]
@@ -114,37 +130,17 @@ def _print_compare(scen: Scenario, results: list[tuple[str, dict[str, Any], list
                           "runs": {n: r for n, r, _ in results}}, default=list))
         return
     print(f"== {scen.name}: " + " vs ".join(names))
-    width = max(12, *(len(n) + 2 for n in names))
+    calls = [_calls_of(sink) for _, _, sink in results]
+    nth = 0
     for idx, rec in enumerate(results[0][1]["ops"]):
         if rec["op"] not in ("move_pages", "query"):
             continue
         recs = [r[1]["ops"][idx] for r in results]
+        events = [c[nth] if nth < len(c) else [] for c in calls]
+        nth += 1
         print(f"  op [{rec['i']}] {rec['op']}")
-        rows: list[tuple[str, list[str]]] = [
-            ("ret", [f"{r['ret']}" + (f" {r['errno']}" if r["errno"] else "") for r in recs]),
-            ("calls", [str(r["migrate_calls"]) for r in recs]),
-        ]
-        for counter in AGREEMENT_COUNTERS:
-            vals = [str(r["vmstat_delta"].get(counter, 0)) for r in recs]
-            if any(v != "0" for v in vals):
-                rows.append((counter, vals))
-        print("    " + "".ljust(22) + "".join(n.ljust(width) for n in names))
-        for label, vals in rows:
-            mark = " *" if len(set(vals)) > 1 else ""
-            print("    " + label.ljust(22) + "".join(v.ljust(width) for v in vals) + mark)
-        statuses = [r.get("status_str") or [] for r in recs]
-        n = max((len(s) for s in statuses), default=0)
-        shown = 0
-        for i in range(n):
-            vals = [s[i] if i < len(s) else "" for s in statuses]
-            differs = len(set(vals)) > 1
-            if n <= 16 or differs:
-                mark = " *" if differs else ""
-                print("    " + f"status[{i}]".ljust(22) + "".join(v.ljust(width) for v in vals)
-                      + mark)
-                shown += 1
-        if n > 16 and not shown:
-            print(f"    status[0:{n}]: identical on every profile")
+        for line in render_lines(compare_calls(names, recs, events)):
+            print(line)
         hist = [r.get("status_hist") for r in recs]
         if any(hist):
             print("    status_hist".ljust(26) + "  ".join(str(h) for h in hist))

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import msgspec
 
+from migratelab.inputfile import InputFileError, read_bounded
+from migratelab.scenario.limits import scenario_problem
 from migratelab.scenario.ops import Scenario
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
+#: What any input file may weigh when the caller names no smaller limit.
+MAX_INPUT_BYTES = MAX_SCENARIO_BYTES
 
 
-class InputError(Exception):
+class InputError(InputFileError):
     """A file that cannot be used: the message is the whole one-line report."""
 
 
@@ -55,26 +59,36 @@ def json_line_of(raw: bytes, path: str) -> int | None:
 
 
 def read_input(path: Path, limit: int | None = None) -> bytes:
-    """A file's bytes, or :class:`InputError` saying why they cannot be had."""
+    """A regular file's bytes (at most ``limit``, default :data:`MAX_INPUT_BYTES`),
+    or :class:`InputError` saying why they cannot be had (FIFOs, devices and
+    symlinks to them are refused without blocking; see :mod:`migratelab.inputfile`).
+    """
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if limit is not None and len(raw) > limit:
-        raise InputError(f"{path}: file is larger than {limit} bytes")
-    return raw
+        return read_bounded(path, MAX_INPUT_BYTES if limit is None else limit)
+    except InputFileError as exc:
+        raise InputError(str(exc), missing=exc.missing) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Decode and validate a scenario file; raises :class:`InputError`."""
+    """Decode a scenario file and check its bounds (:mod:`migratelab.scenario.limits`);
+    raises :class:`InputError`."""
     p = Path(path)
     raw = read_input(p, MAX_SCENARIO_BYTES)
     try:
-        return msgspec.json.decode(raw, type=Scenario)
+        scenario = msgspec.json.decode(raw, type=Scenario)
     except msgspec.ValidationError as exc:
-        where, message = split_msgspec_error(str(exc))
-        line = json_line_of(raw, where)
-        loc = f"{p}:{line}" if line else str(p)
-        raise InputError(f"{loc}: {where}: {message}") from None
+        raise _at(p, raw, *split_msgspec_error(str(exc))) from None
     except msgspec.DecodeError as exc:
         raise InputError(f"{p}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{p}: nested too deeply") from None
+    problem = scenario_problem(scenario)
+    if problem is not None:
+        raise _at(p, raw, *problem)
+    return scenario
+
+
+def _at(p: Path, raw: bytes, where: str, message: str) -> InputError:
+    line = json_line_of(raw, where)
+    loc = f"{p}:{line}" if line else str(p)
+    return InputError(f"{loc}: {where}: {message}")

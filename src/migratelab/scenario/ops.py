@@ -42,11 +42,12 @@ class QueryEntryObj(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class RangeSpec(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Every page of a region (or a [start, count] slice) to one node."""
+    """Every ``step``-th page of a region (or of a [start, count] slice) to one node."""
 
     id: str
     pages: Literal["all"] | PageRange = "all"
     node: NodeRef = 0
+    step: int = 1
 
 
 MoveEntry = tuple[str, int, NodeRef] | EntryObj
@@ -102,6 +103,14 @@ class Mbind(Base, tag="mbind"):
     nodes: list[NodeRef] | None = None
     flags: list[str] | int = []
     range: PageRange | None = None
+
+
+class MigratePages(Base, tag="migrate_pages"):
+    """migrate_pages(2): move a process's pages from one node set to another."""
+
+    pid: PidRef = "self"
+    from_: list[NodeRef] = msgspec.field(name="from", default_factory=list)
+    to: list[NodeRef] = msgspec.field(default_factory=list)
 
 
 class SetMempolicy(Base, tag="set_mempolicy"):
@@ -172,11 +181,15 @@ class MovePages(Base, tag="move_pages"):
 
 
 class Query(Base, tag="query"):
-    """move_pages with nodes == NULL."""
+    """move_pages with nodes == NULL (the flags are still validated, before anything
+    else)."""
 
     entries: list[QueryEntry] | None = None
     range: RangeSpec | None = None
     pid: PidRef = "self"
+    flags: Flags = []
+    count: int | None = None
+    record: Literal["full", "summary"] | None = None
 
 
 class Vmsplice(Base, tag="vmsplice"):
@@ -276,40 +289,46 @@ class Setuid(Base, tag="setuid"):
 
 # -- real-machine-only ops: accepted and skipped ---------------------------------------
 
-class _Skipped(msgspec.Struct, tag_field="op", kw_only=True):
+class RealOnly(msgspec.Struct, tag_field="op", kw_only=True):
     """Ops that only make sense on a real machine; any fields are accepted."""
 
 
-class Sysctl(_Skipped, tag="sysctl"):
+class Sysctl(RealOnly, tag="sysctl"):
+    """Skipped by the simulator; ``migratelab verify`` writes it (and restores it)."""
+
+    path: str = ""
+    value: str | int = ""
+
+
+class DropCaches(RealOnly, tag="drop_caches"):
     """Skipped by the simulator."""
 
 
-class DropCaches(_Skipped, tag="drop_caches"):
+class Compact(RealOnly, tag="compact"):
     """Skipped by the simulator."""
 
 
-class Compact(_Skipped, tag="compact"):
+class Sleep(RealOnly, tag="sleep"):
+    """Skipped by the simulator."""
+
+    seconds: float = 0.1
+
+
+class Cat(RealOnly, tag="cat"):
     """Skipped by the simulator."""
 
 
-class Sleep(_Skipped, tag="sleep"):
+class Exec(RealOnly, tag="exec"):
     """Skipped by the simulator."""
 
 
-class Cat(_Skipped, tag="cat"):
-    """Skipped by the simulator."""
-
-
-class Exec(_Skipped, tag="exec"):
-    """Skipped by the simulator."""
-
-
-class MemcpyBench(_Skipped, tag="memcpy_bench"):
+class MemcpyBench(RealOnly, tag="memcpy_bench"):
     """Skipped by the simulator."""
 
 
 Op = (
-    Mmap | Munmap | Mprotect | Madvise | Mbind | SetMempolicy | Touch | Mlock | Munlock
+    Mmap | Munmap | Mprotect | Madvise | Mbind | MigratePages | SetMempolicy | Touch | Mlock
+    | Munlock
     | Fork | Child | ChildExit | MovePages | Query | Vmsplice | Unpin | FillNode | ReleaseFill
     | HugetlbPool | Snapshot | PagevecHold | LruAddDrain | LruAddDrainAll | Pin | LockPage
     | Writeback | Cpuset | Setuid | Sysctl | DropCaches | Compact | Sleep | Cat | Exec | MemcpyBench
@@ -334,6 +353,6 @@ class Scenario(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ops: list[Op]
 
 
-def op_name(op: object) -> str:
+def op_name(op: msgspec.Struct) -> str:
     """The ``op`` tag of an op value."""
-    return str(type(op).__struct_config__.tag)  # type: ignore[attr-defined]
+    return str(type(op).__struct_config__.tag)

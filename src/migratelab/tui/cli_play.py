@@ -18,6 +18,7 @@ def main(args: argparse.Namespace) -> int:
     from migratelab.scenario.loading import InputError
 
     level = None
+    notice = None
     path = getattr(args, "level", None)
     if path:
         try:
@@ -31,7 +32,20 @@ def main(args: argparse.Namespace) -> int:
         except Exception as exc:
             print(f"migratelab play: {path}: {exc}", file=sys.stderr)
             return 2
+        notice = check_notice(path)
     from migratelab.tui.app import MigrateLabApp
 
-    MigrateLabApp(level=level).run()
+    MigrateLabApp(level=level, notice=notice).run()
     return 0
+
+
+def check_notice(path: str) -> str | None:
+    """A warning when the file loads but fails ``migratelab check`` (None if it passes)."""
+    from migratelab.inputfile import shorten
+    from migratelab.levels.check import check_level
+
+    failed = [item for item in check_level(path).items if not item.ok]
+    if not failed:
+        return None
+    return shorten(f"{path} fails migratelab check ({failed[0].name}: {failed[0].message}); "
+                   f"playing it anyway, with its progress kept apart")

@@ -18,15 +18,26 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent
 
-from migratelab.game.commands import CommandError, Explain, Predict, Stage, parse
+from migratelab.game import tool_commands as T
+from migratelab.game.commands import (
+    EXAMPLE_PREDICTION,
+    CommandError,
+    Explain,
+    Predict,
+    Stage,
+    parse,
+)
 from migratelab.game.records import Change
 from migratelab.game.session import SessionError
+from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
+from migratelab.tui.screens import play_tools
 from migratelab.tui.screens.play_layout import TABS, TITLES, compose_panes, mode_for
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
 from migratelab.tui.widgets.notes import Narration
+from migratelab.tui.widgets.prediction_table import verdict
 from migratelab.tui.widgets.request_pane import Draft, draft_command
 
 if TYPE_CHECKING:
@@ -67,6 +78,10 @@ class PlayScreen(Screen[None]):
         Binding("colon,slash", "command", "Type", id="play.command", tooltip="Command line"),
         Binding("t", "next_tab", "Next tab", id="play.tab", show=False),
         Binding("h", "hint", "Hint", id="play.hint"),
+        Binding("C", "compare", "Compare two kernels", id="play.compare", show=False),
+        Binding("S", "solution", "Show solution", id="play.solution", show=False),
+        Binding("G", "goal", "Show goal", id="play.goal", show=False),
+        Binding("W", "save", "Save as level", id="play.save", show=False),
         Binding("q", "leave", "Levels", id="play.leave", show=False),
     ]
 
@@ -81,8 +96,10 @@ class PlayScreen(Screen[None]):
     answer: reactive[str] = reactive("", init=False)
     hints_shown: reactive[int] = reactive(0, init=False)
 
-    def __init__(self, level: PlayLevel) -> None:
+    def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
+        #: Progress already holds a real win of this level (show solution asks no question).
+        self.solved_before = solved_before
         self.level = level
         self.session = level.session()
         self.speed = 2
@@ -90,6 +107,8 @@ class PlayScreen(Screen[None]):
         self.cursor = 0
         self._mode = ""
         self._run_timer: Timer | None = None
+        self._replay: SolutionReplay | None = None
+        self._judged: object | None = None
         self._budget = 0.0
         self._shown_title = ""
         self._pinned_tab = False
@@ -199,6 +218,19 @@ class PlayScreen(Screen[None]):
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
+    def _refused(self, text: str) -> None:
+        """The command was understood but cannot run now: the fix is on the play
+        screen (step the call, ...), so the focus goes back there; the text stays."""
+        self._say(text, error=True)
+        self.query_one(AddressSpace).focus()
+
+    def _show_answer(self, text: str) -> None:
+        """An ``explain`` answer stays on screen, in its pane (not a notification)."""
+        self.answer = text
+        tabs = self._tabs()
+        if text and tabs is not None and self._mode == "narrow":
+            tabs.active = "tab-call"
+
     # -- messages up -------------------------------------------------------------------
     @on(AddressSpace.Call)
     def _call(self, message: AddressSpace.Call) -> None:
@@ -216,6 +248,10 @@ class PlayScreen(Screen[None]):
         self.draft = draft
         self._say(f"request: {draft_command(draft, self.move_all)}  (Enter to call)")
 
+    @on(CommandLine.Leave)
+    def _leave_command_line(self) -> None:
+        self.query_one(AddressSpace).focus()
+
     @on(AddressSpace.CursorMoved)
     def _cursor(self, message: AddressSpace.CursorMoved) -> None:
         self.query_one(AddressSpace).border_subtitle = message.text
@@ -223,6 +259,7 @@ class PlayScreen(Screen[None]):
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        self._show_answer("")
         if not text:
             self.query_one(AddressSpace).focus()
             return
@@ -235,7 +272,7 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.predict(op, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: recorded; the level's request is running (s step, e to end)")
             self._show_call()
@@ -247,23 +284,27 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.stage(op.ops, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: done")
             event.input.value = ""
+            self.query_one(AddressSpace).focus()
             self._sync()
+            return
+        if isinstance(op, T.Compare | T.ShowSolution | T.ShowGoal | T.SaveLevel
+                      | T.NextProblem):
+            event.input.value = ""
+            self.query_one(AddressSpace).focus()
+            play_tools.run_tool(self, op)
             return
         if isinstance(op, Explain):
             try:
                 answer = self.session.explain(op.index)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
-            self._say(f"{text}: the answer is in the explain pane")
-            self.answer = answer.text()
-            tabs = self._tabs()
-            if tabs is not None and self._mode == "narrow":
-                tabs.active = "tab-call"
+            self._say(answer.title)
+            self._show_answer(answer.text())
             event.input.value = ""
             self.query_one(AddressSpace).focus()
             return
@@ -275,7 +316,7 @@ class PlayScreen(Screen[None]):
         try:
             self.session.submit(op, text)
         except SessionError as exc:
-            self._say(str(exc), error=True)
+            self._refused(str(exc))
             return False
         self._say(f"{text}: started; s step, n step over, r run, e run to end"
                   if self.session.busy else f"{text}: done")
@@ -298,7 +339,12 @@ class PlayScreen(Screen[None]):
             self.draft = {}
 
     def action_step(self) -> None:
-        """One event."""
+        """One event (during a solution replay: go on after a mark)."""
+        if self._replay is not None:
+            if self._replay.paused:
+                self._replay.resume()
+                self._say("going on")
+            return
         if not self._can_step():
             return
         self.session.step()
@@ -451,19 +497,102 @@ class PlayScreen(Screen[None]):
         self._stop()
         self.app.pop_screen()
 
+    # -- tools (play_tools.ToolHost) ---------------------------------------------------
+    def draft_request(self) -> O.MovePages | None:
+        """The composed request, not made yet (None when empty)."""
+        if not self.draft:
+            return None
+        return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
+                                    for (rid, page), node in self.draft.items()],
+                           flags=["MPOL_MF_MOVE_ALL" if self.move_all else "MPOL_MF_MOVE"])
+
+    def say(self, text: str, error: bool = False) -> None:
+        """One line on the message bar."""
+        self._say(text, error)
+
+    def solved(self) -> bool:
+        """Solved for real before (progress), or in this session."""
+        return self.solved_before or (self.won and not self.session.assisted)
+
+    def start_replay(self, replay: SolutionReplay) -> None:
+        """Drive the solution at the current speed; s goes on after a mark."""
+        self._stop()
+        self.won = False
+        self._replay = replay
+        self._budget = 0.0
+        self._run_timer = self.set_interval(TICK, self._replay_tick)
+        self._sync()
+
+    def _replay_tick(self) -> None:
+        replay = self._replay
+        if replay is None:
+            return
+        self._budget += SPEEDS[self.speed] * TICK
+        while self._budget >= 1 and not replay.done and not replay.paused:
+            self._budget -= 1
+            step = replay.advance()
+            if step.paused:
+                self._say(f"{step.text} (s to go on)")
+        if replay.done:
+            self._replay = None
+            self._stop()
+        self._after_step()
+
+    def action_compare(self) -> None:
+        """The composed request (or the last call) on two kernels side by side."""
+        play_tools.compare(self)
+
+    def action_solution(self) -> None:
+        """Replay the reference solution (asks first while the level is unsolved)."""
+        play_tools.show_solution(self)
+
+    def action_goal(self) -> None:
+        """Picture what the goal asks for."""
+        play_tools.show_goal(self)
+
+    def action_save(self) -> None:
+        """Open the command line with a save command to complete."""
+        self.action_command()
+        cmd = self.query_one(CommandLine)
+        cmd.value = f"save {self.level.id}-mine.toml goal=predict title=\"My {self.level.id}\""
+        cmd.cursor_position = len(cmd.value)
+
     def _after_step(self, follow: bool = False) -> None:
         if follow:
             self._follow(self.session.changed)
         self._sync()
         if self.session.busy or self.won or self.level.goal_check is None:
             return
+        if self._judge_prediction():
+            return
         met, _ = self.session.goal()
         if met:
             self.won = True
             self._stop()
-            from migratelab.tui.screens.results import Results
+            from migratelab.tui.screens.results import results_of
 
-            self.post_message(Won(Results(
-                level=self.level, syscalls=self.session.syscalls,
-                pages_moved=self.session.pages_moved,
-                migrate_calls=self.session.migrate_calls, stars=self.session.stars())))
+            self.post_message(Won(results_of(self.level, self.session)))
+
+    def _judge_prediction(self) -> bool:
+        """A predicted call just ended with a wrong answer: say so and show the table."""
+        record = self.session.last_record
+        if record is None or record is self._judged or self.session.prediction is None:
+            return False
+        self._judged = record
+        from migratelab.tui.screens.results import ResultsScreen, results_of
+
+        res = results_of(self.level, self.session, solved=False)
+        if not res.prediction or all(c.same for c in res.prediction):
+            return False
+        self._stop()
+        self._say(f"wrong prediction: {verdict(res.prediction)[2:]}; "
+                  "u to undo and predict again", error=True)
+        self.app.push_screen(ResultsScreen(res), self._after_results)
+        return True
+
+    def _after_results(self, choice: str | None) -> None:
+        if choice == "retry":
+            self.action_undo()
+            self._say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
+                      "then watch the request run")
+            self.query_one("#cmd", Input).focus()

@@ -15,6 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
+from migratelab.game.commands import request_command
 from migratelab.tui.style import DIM, NOW, node_style
 from migratelab.tui.widgets.pane import LivePane
 
@@ -89,7 +90,10 @@ class RequestPane(LivePane):
 
     def _live(self, live: LiveCall) -> Text:
         t = Text()
-        t.append("▶ move_pages(", "bold")
+        t.append("▶ ", "bold")
+        # the request itself, not the command that started it (a prediction)
+        t.append(request_command(live.op, self.session.regions()), "bold")
+        t.append("\n  move_pages(", "bold")
         t.append(f"count={live.count}, pages[], "
                  + ("nodes=NULL" if live.query else "nodes[]")
                  + f", status[], flags={live.flags:#x}")
