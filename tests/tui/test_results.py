@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migratelab.scenario.levels import load_level
 from textual.widgets import Markdown
 
 from migratelab.game.commands import EXAMPLE_PREDICTION, Predict, parse
+from migratelab.levels import load_level
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.help import help_markdown, key_name
 from migratelab.tui.screens.level_select import LevelSelectScreen

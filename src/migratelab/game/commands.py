@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from migratelab.game.tool_commands import TOOL_VERBS, Tool, ToolError, parse_tool
 from migratelab.kernel import errno as E
 from migratelab.kernel.errno import parse_status
 from migratelab.scenario import ops as O
@@ -46,8 +47,9 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
-         "mlock", "bind", "mbind", "migratepages", "fork", "fill", "hold", "lock")
+VERBS: tuple[str, ...] = (
+    "move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
+    "mlock", "bind", "mbind", "migratepages", "fork", "fill", "hold", "lock", *TOOL_VERBS)
 #: ``mbind`` flag words -> the MPOL_MF_* names.
 MBIND_FLAGS = {"move": "MPOL_MF_MOVE", "move_all": "MPOL_MF_MOVE_ALL", "strict": "MPOL_MF_STRICT"}
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
@@ -80,7 +82,7 @@ class Predict:
     after_nodes: tuple[str, ...] | None = None
 
 
-Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict
+Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict | Tool
 
 #: ``mmap`` kinds -> the ops that make them.
 MMAP_KINDS = ("anon", "thp", "hugetlb", "shared", "tmpfs", "ext4")
@@ -140,6 +142,11 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         return LruAddDrainAll()
     if verb == "predict":
         return _predict(rest)
+    if verb in TOOL_VERBS:
+        try:
+            return parse_tool(verb, rest)
+        except ToolError as exc:
+            raise CommandError(str(exc)) from None
     if verb in _STAGERS:
         return Stage(tuple(_STAGERS[verb](rest.split(), regions)))
     if verb in ("explain", "why"):
