@@ -319,3 +319,20 @@ def test_goal_kinds_judge_a_real_run() -> None:
     assert [p.met for p in res.parts] == [True, True, False, False]
     assert [p.detail for p in res.parts[2:]] == ["2 call(s) made",
                                                  "migrate_pages() was called 2 time(s)"]
+
+
+def test_a_missing_or_special_file_is_a_level_error(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(LevelError) as info:
+        load_level(tmp_path / "missing.toml")
+    assert info.value.missing and "\n" not in str(info.value)
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(LevelError) as info:  # refused at once, never blocks on open()
+        load_level(fifo)
+    assert not info.value.missing and str(info.value).startswith(str(fifo))
+    big = tmp_path / "big.toml"
+    big.write_text(MINIMAL + "#" * 300_000)
+    with pytest.raises(LevelError, match="larger than"):
+        load_level(big)
