@@ -182,6 +182,13 @@ class Rules:
             self.span(f"{where}.range", pages, op.range)
             self._policy(where, op.mode, op.node, op.nodes)
             self._flags(f"{where}.flags", op.flags)
+        elif isinstance(op, O.MigratePages):
+            self.pid(f"{where}.pid", op.pid, world)
+            for key, refs in (("from", op.from_), ("to", op.to)):
+                if len(refs) > MAX_ENTRIES:
+                    raise Problem(f"{where}.{key}", f"more than {MAX_ENTRIES} nodes")
+                for i, ref in enumerate(refs):
+                    self.node(f"{where}.{key}[{i}]", ref, must_exist=False)
         elif isinstance(op, O.SetMempolicy):
             self._policy(where, op.mode, op.node, op.nodes)
         elif isinstance(op, (O.Touch, O.Vmsplice, O.PagevecHold, O.Pin, O.LockPage,
@@ -280,8 +287,11 @@ class Rules:
                 self.int_in(f"{where}.count", op.count, 0, MAX_ENTRIES)
             if op.status is not None and len(op.status) > MAX_ENTRIES:
                 raise Problem(f"{where}.status", f"more than {MAX_ENTRIES} entries")
-        pid = op.pid
+        self.pid(f"{where}.pid", op.pid, world)
+
+    def pid(self, where: str, pid: O.PidRef, world: World) -> None:
+        """``self``, ``child:NAME`` of a live child, or a number (any: ESRCH is a lesson)."""
         if isinstance(pid, str) and pid != "self" and (
                 not pid.startswith("child:") or pid[6:] not in world.children):
-            raise Problem(f"{where}.pid", f"expected 'self', 'child:NAME' of a live "
-                                          f"child or an int, got {pid!r}")
+            raise Problem(where, f"expected 'self', 'child:NAME' of a live child or an "
+                                 f"int, got {pid!r}")
