@@ -15,10 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from migratelab.scenario.level_check import check_level
-
 from migratelab.kernel.profiles import PROFILES
 from migratelab.levels import parse_level
+from migratelab.levels.check import check_level
 from migratelab.levels.work import check_work
 from migratelab.scenario.limits import MAX_WORK
 

@@ -119,3 +119,13 @@ def test_pytest_collects_level_files(pytester: pytest.Pytester) -> None:
     assert "ret: expected 5, actual 0" in out
     one = pytester.runpytest(*quiet, "pinned.toml::solution")
     one.assert_outcomes(passed=1)
+
+
+def test_pytest_collects_the_shipped_test_cases(pytester: pytest.Pytester) -> None:
+    from migratelab.levels import shipped_tests, shipped_tests_dir
+
+    quiet = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot", "-p", "no:asyncio")
+    result = pytester.runpytest(*quiet, "-q", "--collect-only", str(shipped_tests_dir()))
+    out = result.stdout.str()
+    for path in shipped_tests():
+        assert f"{path.name}::schema" in out and f"{path.name}::expect[0]-" in out

@@ -273,3 +273,49 @@ def test_every_shipped_chapter_has_a_title() -> None:
     titles = chapter_titles()
     chapters = {load_level(p).level.chapter for p in shipped_levels()}
     assert chapters <= set(titles), f"chapters without a title: {chapters - set(titles)}"
+
+
+def test_each_goal_field_is_judged_by_one_kind_class() -> None:
+    from migratelab.levels import (
+        Avoid,
+        Goal,
+        MigrateCallLimit,
+        Placement,
+        Predict,
+        Provoke,
+        SyscallLimit,
+    )
+
+    goal = Goal(placement=[Placement(id="A", node=1)],
+                predict=Predict(request=O.Query(entries=[("A", 0)])),
+                provoke=[Provoke(positive_return=True), Provoke(errno="ENODEV")],
+                avoid=[Avoid(thp_split=True)], max_syscalls=2, max_migrate_calls=3)
+    items = goal.items()
+    assert [(where, type(part)) for where, part in items] == [
+        ("$.goal.placement[0]", Placement), ("$.goal.predict", Predict),
+        ("$.goal.provoke[0]", Provoke), ("$.goal.provoke[1]", Provoke),
+        ("$.goal.avoid[0]", Avoid), ("$.goal.max_syscalls", SyscallLimit),
+        ("$.goal.max_migrate_calls", MigrateCallLimit)]
+    # every field of [goal] but its prose is some kind's
+    named = {where.split(".")[2].split("[")[0] for where, _ in items}
+    assert named == set(Goal.__struct_fields__) - {"text"}
+    assert goal.parts() == [part.describe() for _, part in items]
+    assert [part.positive for _, part in items] == [True, True, True, True, False, False,
+                                                    False]
+
+
+def test_goal_kinds_judge_a_real_run() -> None:
+    level = parse_level(MINIMAL.replace(
+        'placement = [{ id = "A", node = 1 }]',
+        'placement = [{ id = "A", node = 1 }]\navoid = [{ positive_return = true }]\n'
+        'max_syscalls = 1\nmax_migrate_calls = 1').encode())
+    assert level.goal is not None
+    runner = goals.build_world(level)
+    start = goals.evaluate(level.goal, runner, [])
+    assert [p.met for p in start.parts] == [False, True, True, True]
+    one = goals.play(runner, O.MovePages(entries=[("A", 0, 1), ("A", 1, 1)]))
+    two = goals.play(runner, O.MovePages(entries=[("A", 2, 1), ("A", 3, 1)]))
+    res = goals.evaluate(level.goal, runner, [one, two])
+    assert [p.met for p in res.parts] == [True, True, False, False]
+    assert [p.detail for p in res.parts[2:]] == ["2 call(s) made",
+                                                 "migrate_pages() was called 2 time(s)"]

@@ -11,7 +11,7 @@ import pytest
 
 from migratelab.game.session import Session
 from migratelab.game.solution import SolutionReplay, as_answer, goal_picture
-from migratelab.scenario.levels import Level, load_level, parse_level, shipped_levels
+from migratelab.levels import Level, load_level, parse_level, shipped_levels
 from migratelab.tui.world import from_level
 
 LEVELS = [p for p in shipped_levels() if load_level(p).goal is not None]

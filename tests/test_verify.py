@@ -8,6 +8,7 @@ tested in ``test_verify_oracle.py``.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import tomllib
 from collections.abc import Sequence
@@ -94,17 +95,56 @@ def test_move_all_without_privileges_is_refused(tmp_path: Path) -> None:
     assert fake.calls == []
 
 
-def test_hugetlb_pools_that_must_change_need_privileges() -> None:
+HUGETLB_LEVEL = """schema_version = 1
+[level]
+id = "hugetlb-case"
+title = "a hugetlb page"
+chapter = 1
+order = 1
+story = "x"
+source = "test"
+
+[machine]
+nodes = 2
+hugetlb_per_node = 2
+
+[[setup]]
+op = "mmap"
+id = "H"
+pages = 512
+kind = "hugetlb"
+
+[[setup]]
+op = "touch"
+id = "H"
+
+[[expect]]
+request = { op = "query", entries = [["H", 0]] }
+
+[[expect.results]]
+profiles = ["v6.1", "v6.12"]
+ret = 0
+status = ["0"]
+"""
+
+
+def _hugetlb_level(tmp_path: Path) -> Path:
+    path = tmp_path / "hugetlb.toml"
+    path.write_text(HUGETLB_LEVEL)
+    return path
+
+
+def test_hugetlb_pools_that_must_change_need_privileges(tmp_path: Path) -> None:
     fake = FakeSyscalls(files_of(2, pools=16), privileged=False)
-    result = _verify(LEVELS / "08_hugetlb_tail.toml", fake)
+    result = _verify(_hugetlb_level(tmp_path), fake)
     assert "sizing the hugetlb pools (node 0: 2, node 1: 2) needs root" in \
         str(result.report.load_error)
 
 
-def test_pools_already_right_need_no_privileges() -> None:
+def test_pools_already_right_need_no_privileges(tmp_path: Path) -> None:
     fake = FakeSyscalls(files_of(2, pools=2), privileged=False)
-    result = _verify(LEVELS / "08_hugetlb_tail.toml", fake)
-    assert result.report.load_error is None
+    result = _verify(_hugetlb_level(tmp_path), fake)
+    assert result.report.load_error is None, result.report.load_error
     assert not [c for c in fake.calls if c[0] == "write"]
 
 
@@ -179,9 +219,8 @@ def test_record_prints_expect_tables_that_load_as_results() -> None:
 # -- restoring --------------------------------------------------------------------------------
 
 def _policy_level(tmp_path: Path) -> Path:
-    text = (LEVELS / "08_hugetlb_tail.toml").read_text()
-    text = text.replace("\n[goal]", '\n[[setup]]\nop = "set_mempolicy"\nmode = "bind"\n'
-                                    'node = 1\n\n[goal]', 1)
+    text = HUGETLB_LEVEL.replace("\n[[expect]]", '\n[[setup]]\nop = "set_mempolicy"\n'
+                                                 'mode = "bind"\nnode = 1\n\n[[expect]]', 1)
     path = tmp_path / "policy.toml"
     path.write_text(text)
     return path
@@ -262,3 +301,49 @@ def test_fill_node_needs_root_and_leaves_every_setting_as_it_found_it() -> None:
     assert {k: v.strip() for k, v in fake.files.items() if k != "/proc/sys/vm/drop_caches"} \
         == {k: v.strip() for k, v in before.items() if k != "/proc/sys/vm/drop_caches"}
     assert fake.mapped == {}  # ... and given back
+
+
+def test_the_cli_records_toml_and_exits_0_though_the_answers_differ(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    fake = FakeSyscalls(files_of(2), answer=_nodes_answer)
+    monkeypatch.setattr(cli, "Syscalls", lambda: fake)
+    monkeypatch.setattr(cli, "probe", lambda s: host_of(fake.files, "6.12.117+deb12-amd64"))
+    args = argparse.Namespace(paths=[str(LEVELS / "01_first_move.toml")], record=True,
+                              profile=None, json=False, verbose=False)
+    assert cli.main(args) == 0
+    data = tomllib.loads(capsys.readouterr().out)
+    assert {p for e in data["expect"] for r in e["results"] for p in r["profiles"]} == {"v6.12"}
+    args.record, args.json = False, True
+    assert cli.main(args) == 1  # judged, the fake's answers differ
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "v6.12"
+    assert report["summary"] == "0 agree, 1 differ, 0 could not run"
+
+
+def test_a_pool_the_kernel_cannot_fill_is_could_not_run_and_is_restored(
+        tmp_path: Path) -> None:
+    class Fragmented(FakeSyscalls):
+        def write_file(self, path: str, value: str) -> None:
+            super().write_file(path, "1" if path == POOL0 and value == "2" else value)
+
+    fake = Fragmented(files_of(2, pools=16))
+    result = _verify(_hugetlb_level(tmp_path), fake)
+    assert result.could_not_run
+    assert result.report.items[0].message == ("cannot run: preparing the machine: node 0's "
+                                              "hugetlb pool is 1 pages, not 2")
+    assert fake.files[POOL0].strip() == fake.files[POOL1].strip() == "16"
+
+
+def test_numa_balancing_is_off_during_a_run_as_root_and_back_on_after() -> None:
+    files = files_of(2)
+    files["/proc/sys/kernel/numa_balancing"] = "1\n"
+    seen: list[str] = []
+
+    def watch(addrs: Sequence[int], nodes: Sequence[int] | None) -> MovePagesResult:
+        seen.append(fake.files["/proc/sys/kernel/numa_balancing"])
+        return _nodes_answer(addrs, nodes)
+
+    fake = FakeSyscalls(files, answer=watch)
+    _verify(LEVELS / "01_first_move.toml", fake)
+    assert seen and set(seen) == {"0"}
+    assert fake.files["/proc/sys/kernel/numa_balancing"] == "1"

@@ -32,6 +32,12 @@ from migratelab.verify.report import plain
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = ("6.1", "6.12")
+#: What verify may change while it runs and must put back.
+SETTINGS = ["/sys/kernel/mm/transparent_hugepage/enabled", "/proc/sys/vm/min_free_kbytes",
+            "/proc/sys/vm/compact_unevictable_allowed", "/proc/sys/vm/watermark_boost_factor",
+            "/proc/sys/vm/compaction_proactiveness",
+            *(f"/sys/devices/system/node/node{n}/hugepages/hugepages-2048kB/nr_hugepages"
+              for n in range(4))]
 LEVELS = real_kernel_levels()
 
 
@@ -103,24 +109,28 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     argv = ["/usr/bin/env", "PYTHONDONTWRITEBYTECODE=1", sys.executable, "-m", "migratelab",
             "verify", "--json", *files]
     scen = work / "verify_levels.json"
-    scen.write_text(json.dumps({"name": "verify_levels", "min_nodes": 2,
-                                "ops": [{"op": "exec", "argv": argv, "timeout": 600}]}))
+    settings = {"op": "cat", "paths": SETTINGS}
+    scen.write_text(json.dumps({"name": "verify_levels", "min_nodes": 2, "ops": [
+        settings, {"op": "exec", "argv": argv, "timeout": 600}, settings]}))
     t0 = time.monotonic()
     done = subprocess.run(
         [sys.executable, str(oracle / "oracle.py"), "--kernel", kernel, "--nodes",
          str(nodes_needed()), "--mem-per-node", "512", "--quiet", str(scen),
          "--out", str(work / "out")], capture_output=True, text=True, timeout=900)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:  # the time CI must keep under 5 minutes for this file
-        reporter.write_line(f"verify in the oracle on {kernel}: {time.monotonic() - t0:.1f} s "
-                            f"(one boot, {len(files)} files)")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:  # CI keeps this file under 5 minutes
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\nverify in the oracle on {kernel}: "
+                                f"{time.monotonic() - t0:.1f} s (one boot, {len(files)} files)")
     result_file = work / "out" / "verify_levels.json"
     assert result_file.is_file(), f"the oracle gave no result:\n{done.stdout}\n{done.stderr}"
-    rec = json.loads(result_file.read_text())["ops"][0]
+    before, rec, after = json.loads(result_file.read_text())["ops"]
     assert "error" not in rec, rec["error"]
     assert rec["stdout"].strip(), f"verify printed nothing (rc {rec['rc']}):\n{rec['stderr']}"
     report: dict[str, Any] = json.loads(rec["stdout"])
     report["rc"] = rec["rc"]
+    report["settings"] = (before["files"], after["files"])
     report["by_path"] = {f["path"]: f for f in report["files"]}
     return report
 
@@ -162,3 +172,9 @@ def test_a_wrong_expectation_is_reported_as_a_difference(run: dict[str, Any]) ->
     assert run["rc"] == 1  # one difference, nothing that could not run
     assert run["summary"] == f"{len(LEVELS)} agree, 1 differ, 0 could not run"
 
+
+
+def test_the_machine_is_left_as_verify_found_it(run: dict[str, Any]) -> None:
+    before, after = run["settings"]
+    assert before[SETTINGS[0]] is not None and before[SETTINGS[-4]] is not None
+    assert after == before

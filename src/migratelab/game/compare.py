@@ -18,6 +18,8 @@ from migratelab.scenario import ops as O
 from migratelab.scenario.compare import CallComparison, compare_calls
 from migratelab.scenario.runner import RunError, ScenarioRunner
 
+__all__ = ["CallComparison", "Comparison", "WorldFactory", "for_session"]
+
 #: Builds a fresh world (setup applied) on the named profile.
 WorldFactory = Callable[[str], ScenarioRunner]
 
@@ -75,3 +77,20 @@ class Comparison:
             return None
         records = [s.last_record or {} for s in self.sides]
         return compare_calls(self.profiles, records, [s.call_events for s in self.sides])
+
+
+def for_session(session: Session, make_world: WorldFactory, profiles: Sequence[str],
+                draft: O.MovePages | O.Query | None = None) -> Comparison:
+    """Compare ``draft`` (a request not made yet) or else the session's last call.
+
+    The last call is compared on the world as it was just before it was made.
+    """
+    applied = session.applied_ops
+    if draft is not None:
+        return Comparison(make_world, applied, draft, profiles)
+    live = session.live
+    if live is None:
+        raise SessionError("nothing to compare yet: compose a request (or make a call) "
+                           "first")
+    last = max((i for i, op in enumerate(applied) if op is live.op), default=len(applied))
+    return Comparison(make_world, applied[:last], live.op, profiles)

@@ -63,10 +63,11 @@ def _decide(index: int, value: int, events: Sequence[ev.Event], profile: Profile
         f = flushes[-1]
         where = "its chunk" if chunked else f"the run [{f.start}:{f.end}) to node {f.node}"
         lines.append(f"it was queued in {where}, flushed on {f.why}.")
-    unstored = [e for e in events if isinstance(e, ev.StatusNotStored)
-                and e.start <= index < e.end]
-    if value == E.UNSET and unstored:
-        return unstored[-1].reason, lines
+    # the last event that wrote, or said it will never write, this slot decides
+    last = next((e for e in reversed(events) if isinstance(e, (ev.StatusStore,
+                 ev.StatusNotStored)) and e.start <= index < e.end), None)
+    if isinstance(last, ev.StatusNotStored):
+        return last.reason, lines
     stop = next((e for e in events if isinstance(e, ev.NodeInvalid) and e.index <= index), None)
     if value == E.UNSET and stop is not None:
         lines.insert(0, f"entry {stop.index} names node {stop.node}, which fails validation "
@@ -81,7 +82,7 @@ def _decide(index: int, value: int, events: Sequence[ev.Event], profile: Profile
                         f"from node {isolated.node}.")
         if chunked and value < 0 and value != E.UNSET:
             return Reason.MIGRATION_FAILED, lines
-        if value >= 0:
+        if value >= 0 and isolated.reason is not Reason.HUGETLB_ISOLATE_IGNORED:
             return Reason.MIGRATED, lines
         return isolated.reason, lines  # mid-call: queued, not yet migrated
     failed = next((e for e in events if isinstance(e, ev.SyscallExit) and e.reason), None)

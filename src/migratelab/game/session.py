@@ -303,15 +303,19 @@ class Session:
             raise SessionError("a call is in progress: step or run it to the end first")
         snap = self._snapshot()
         try:
+            results: list[str] = []
             for op in ops:
-                self.runner.apply(op, len(self._ops), self.runner.proc)
+                rec = self.runner.apply(op, len(self._ops), self.runner.proc)
                 self._ops.append(op)
+                if rec["op"] in ("mbind", "migrate_pages"):  # they answer like syscalls
+                    results.append(f"{rec['op']} = {rec['ret']}"
+                                   + (f" ({rec['errno']})" if rec.get("errno") else ""))
         except RunError as exc:
             self._restore(snap)
             raise SessionError(f"{text}: {exc.message}") from None
         self._undo.append(snap)
         self.commands.append(text)
-        self.trace.append(f"# {text}")
+        self.trace.append(f"# {text}" + (f"  -> {', '.join(results)}" if results else ""))
         self.changed = frozenset({"nodes", "address", "lru", "pagevecs", "vmstat"})
         self.version += 1
 

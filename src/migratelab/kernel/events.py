@@ -287,11 +287,66 @@ class Note(Event):
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class MbindEnter(Event):
+    """``sys_mbind`` entered: set ``mode``/``nodes`` on ``npages`` pages at ``start``."""
+
+    kind: ClassVar[str] = "sys_enter_mbind"
+    start: int
+    npages: int
+    mode: str
+    nodes: tuple[int, ...]
+    flags: int
+
+
+@dataclass(frozen=True, slots=True)
+class MigratePagesEnter(Event):
+    """``sys_migrate_pages`` entered: move ``pid``'s pages from ``old`` to ``new``."""
+
+    kind: ClassVar[str] = "sys_enter_migrate_pages"
+    pid: int
+    old: tuple[int, ...]
+    new: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePages(Event):
+    """``queue_pages_range()`` walked the range: folios isolated onto the list,
+    folios left alone because another process maps them (no MOVE_ALL), and
+    folios it counted as failures (could not be isolated, or STRICT alone)."""
+
+    kind: ClassVar[str] = "queue_pages_range"
+    queued: int
+    skipped_shared: int
+    failed: int
+    errno: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateToNode(Event):
+    """``do_migrate_pages()`` chose the pair ``source`` -> ``dest`` (``migrate_to_node``)."""
+
+    kind: ClassVar[str] = "migrate_to_node"
+    source: int
+    dest: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySyscallExit(Event):
+    """``mbind`` or ``migrate_pages`` returns ``ret`` (``-1`` with ``errno``)."""
+
+    kind: ClassVar[str] = "sys_exit_policy"
+    syscall: str
+    ret: int
+    errno: str | None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     SyscallEnter, LruDrain, LruCacheDisable, ChunkStart, BatchStart, NodeInvalid,
     PageIsolated, EntryResult, BatchFlush, MigrateStart, MigratePass, AllocTarget,
     FolioMigrated, FolioFailed, ThpSplit, MigrateEnd, Putback, StatusStore, StatusNotStored,
-    LruCacheEnable, SyscallExit, Note,
+    LruCacheEnable, SyscallExit, Note, MbindEnter, MigratePagesEnter, QueuePages,
+    MigrateToNode, PolicySyscallExit,
 )
 
 #: The kernel function or tracepoint each event stands for (docs/events.md).
@@ -319,4 +374,9 @@ KERNEL_NAMES: dict[str, str] = {
     "status_not_stored": "do_pages_move() / do_move_page_to_node_array(): a return "
                          "before store_status()",
     "note": "(simulator remark)",
+    "sys_enter_mbind": "syscalls:sys_enter_mbind; do_mbind(), mm/mempolicy.c",
+    "sys_enter_migrate_pages": "syscalls:sys_enter_migrate_pages; kernel_migrate_pages()",
+    "queue_pages_range": "queue_pages_range(), mm/mempolicy.c",
+    "migrate_to_node": "do_migrate_pages() -> migrate_to_node(), mm/mempolicy.c",
+    "sys_exit_policy": "syscalls:sys_exit_mbind / sys_exit_migrate_pages",
 }

@@ -91,13 +91,13 @@ EXPLANATIONS: dict[Reason, Explanation] = {
                                        "entry counts as queued", "hugetlb_isolate_failure"),
     Reason.ISOLATED: _x("isolate_lru_page", "was taken off its LRU list and queued on "
                         "the run's list"),
-    Reason.ALREADY_ISOLATED: _x("isolate_lru_page", "was already isolated earlier in "
+    Reason.ALREADY_ISOLATED: _x(_APFM, "was already isolated earlier in "
                                 "this call (the same page named twice)"),
-    Reason.THP_HEAD_ISOLATED: _x("isolate_lru_page", "belongs to a THP whose head is "
+    Reason.THP_HEAD_ISOLATED: _x(_APFM, "belongs to a THP whose head is "
                                  "already isolated"),
-    Reason.IN_PAGEVEC: _x("isolate_lru_page", "sits in a per-CPU LRU-add pagevec with "
+    Reason.IN_PAGEVEC: _x(_APFM, "sits in a per-CPU LRU-add pagevec with "
                           "PG_lru clear, so it cannot be isolated", "entry_drain"),
-    Reason.NOT_ON_LRU: _x("isolate_lru_page", "is on no LRU list, so it cannot be "
+    Reason.NOT_ON_LRU: _x(_APFM, "is on no LRU list, so it cannot be "
                           "isolated"),
     Reason.MIGRATED: _x("store_status", "was migrated; store_status wrote the run's "
                         "target node"),

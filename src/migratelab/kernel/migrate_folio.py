@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING
 
 from migratelab.kernel import errno as E
 from migratelab.kernel.events import AllocTarget, Event, FolioFailed, FolioMigrated
-from migratelab.kernel.folio import HPAGE_NR, HUGETLB, PG_ISOLATED, PG_LOCKED, PG_WRITEBACK, Folio
+from migratelab.kernel.folio import (
+    HPAGE_NR,
+    HUGETLB,
+    PG_ISOLATED,
+    PG_LOCKED,
+    PG_PARTIALLY_MAPPED,
+    PG_PTE_MAPPED,
+    PG_WRITEBACK,
+    Folio,
+)
 from migratelab.kernel.physmem import BLOCK_HUGETLB, BLOCK_THP, FRAME_ANON
 from migratelab.kernel.reasons import Reason
 
@@ -266,6 +275,8 @@ def _move_to_new_folio(k: Kernel, call: MigrateCall, folio: Folio, node: int,
     _free_source(k, folio, from_buddy)
     folio.node = node
     folio.pfn = pfn
+    if folio.flags & PG_PTE_MAPPED and k.profile.migrated_pte_mapped_thp == "deferred_split":
+        folio.flags |= PG_PARTIALLY_MAPPED  # 6.12: the copy is queued for deferred split
     end_isolation(k, folio, src)
     if folio.kind is not HUGETLB:
         if k.profile.putback_via_pagevec and not k.lru.disabled:

@@ -80,3 +80,8 @@ LOOKUP_REASONS = frozenset({
     Reason.UNTOUCHED_ANON, Reason.NOT_PRESENT, Reason.SWAPPED_OUT, Reason.PROT_NONE,
     Reason.PROT_NONE_PMD,
 })
+
+#: Reasons no single event carries: a reader of the events infers them (a queued
+#: entry whose run stored its node was migrated; on v4.14 a queued entry whose slot
+#: holds an errno failed in migration, written by ``unmap_and_move``).
+INFERRED_REASONS = frozenset({Reason.MIGRATED, Reason.MIGRATION_FAILED})

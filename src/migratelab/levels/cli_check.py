@@ -32,7 +32,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="list every item, passed ones too")
 
 
-def _text(report: LevelReport, verbose: bool) -> list[str]:
+def report_lines(report: LevelReport, verbose: bool) -> list[str]:
+    """One level's lines: a PASS/FAIL/ERROR head, then failed items (all with verbose)."""
     if report.load_error is not None:
         return [f"ERROR {report.load_error}"]
     failed = [i for i in report.items if not i.ok]
@@ -73,7 +74,7 @@ def main(args: argparse.Namespace) -> int:
                           "failed": failed}, indent=1))
     else:
         for r in reports:
-            for line in _text(r, args.verbose):
+            for line in report_lines(r, args.verbose):
                 print(line)
         print(f"{passed} passed, {failed} failed")
     if unreadable:

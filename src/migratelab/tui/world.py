@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from migratelab.game import view
 from migratelab.game.session import GoalCheck, Session
-from migratelab.game.worlds import demo_runner
+from migratelab.game.worlds import demo_machine, demo_runner, demo_setup
 from migratelab.scenario.runner import ScenarioRunner
 
 
@@ -45,6 +47,15 @@ class PlayLevel:
     solution: Any = None
     #: Where progress keeps this level's result ("" = its id); see game.progress.
     progress_key: str = ""
+    #: The level's ``[goal]`` (for "show goal"); None in the sandbox.
+    goal: Any = None
+    #: A fresh world on another profile (for "compare"); None: compare is not offered.
+    world_for: Callable[[str], ScenarioRunner] | None = None
+    #: ``[machine]`` and ``[[setup]]`` as the level file has them (for "save as level").
+    machine: dict[str, Any] = field(default_factory=dict)
+    setup_ops: list[Any] = field(default_factory=list)
+    #: The kernel profile the level is played on ("" for a built-in world).
+    profile: str = ""
 
     def key(self) -> str:
         """The progress key: the id for shipped levels, ``id@hash`` for other files."""
@@ -72,14 +83,16 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     return PlayLevel(
         id=str(meta.id), title=str(meta.title), chapter=_chapter_name(int(meta.chapter)),
         order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
-        source=str(getattr(meta, "source", "")),
+        source=str(getattr(meta, "source", "")), profile=str(meta.profile),
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
         make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
         predict_request=goal.predict.request if goal is not None and goal.predict else None,
         predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
-        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution)
+        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution,
+        goal=goal, world_for=lambda profile: goals.build_world(level, profile),
+        machine=msgspec.to_builtins(level.machine), setup_ops=list(level.setup))
 
 
 def _chapter_name(number: int) -> str:
@@ -148,6 +161,20 @@ def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
     return PlayLevel(
         id="demo", title="Demo: move A to node 1", chapter="Sandbox", order=0,
         story="Region **A** lives on node 0. Move all of it to node 1.", source="built in",
+        profile="v6.12",
         goal_text="every page of A on node 1",
         hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
-        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1)
+        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1,
+        world_for=lambda profile: demo_runner(pages, mem_mb, profile=profile),
+        machine=demo_machine(mem_mb), setup_ops=list(demo_setup(pages)))
+
+
+def practice_level(seed: int, profile: str, topic: str) -> PlayLevel:
+    """A generated practice problem as a playable level (``next`` draws seed + 1)."""
+    from migratelab.game.practice_problem import generate
+
+    problem = generate(seed, profile, topic)
+    level = from_level(problem.level)
+    level.chapter = f"Practice: {topic} (seed {seed}, {profile})"
+    level.extra["practice"] = {"seed": seed, "profile": profile, "topic": topic}
+    return level

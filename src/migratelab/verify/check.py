@@ -16,14 +16,21 @@ from typing import Any
 
 from migratelab.kernel.profiles import PROFILES
 from migratelab.levels import Level, compare_result, is_level_file, load_level
-from migratelab.levels.check import ItemResult, LevelReport
+from migratelab.levels.check import ItemResult, LevelReport, expect_item
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case
-from migratelab.verify.host import THP_ENABLED, Host, hugetlb_path, release_version
+from migratelab.verify.host import (
+    NUMA_BALANCING,
+    THP_ENABLED,
+    Host,
+    hugetlb_path,
+    release_version,
+)
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
+from migratelab.verify.region import RealRunError
 from migratelab.verify.restore import Restorer
-from migratelab.verify.runner import RealRunError, RealRunner
+from migratelab.verify.runner import RealRunner
 from migratelab.verify.syscalls import KernelCalls
 
 
@@ -97,6 +104,7 @@ def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = 
                None if chosen else oldest_profile())
     except Refusal as exc:
         return _refused(result, str(exc))
+    needs.balancing_off = host.numa_balancing and sys.is_privileged()
     for case in cases:
         if not run_case(case, sys, host, needs, result):
             break
@@ -118,15 +126,17 @@ def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: Fil
         runner = RealRunner(sys, host, restorer)
         affinity = _pin_cpu()
         try:
-            prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
+                    if i == 0:
+                        prepare(restorer, needs)
                     rec = runner.apply(op, i, request=i in by_index)
-                except RealRunError as exc:
+                except (RealRunError, OSError) as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where
+                    what = where if isinstance(exc, RealRunError) else "preparing the machine"
                     result.report.items.append(ItemResult(name, False,
-                                                          f"cannot run: {where}: {exc}"))
+                                                          f"cannot run: {what}: {exc}"))
                     result.could_not_run = True
                     ok = False
                     break
@@ -145,11 +155,18 @@ def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: Fil
 
 
 def prepare(restorer: Restorer, needs: Needs) -> None:
-    """Set the THP mode and hugetlb pools the file needs (remembered for restore)."""
+    """Set what the file needs (THP mode, hugetlb pools, NUMA balancing off), each
+    remembered for the restore."""
+    if needs.balancing_off:
+        restorer.write(NUMA_BALANCING, "0")
     if needs.thp is not None:
         restorer.write(THP_ENABLED, needs.thp)
     for node, count in needs.hugetlb.items():
-        restorer.write(hugetlb_path(node), str(count))
+        path = hugetlb_path(node)
+        restorer.write(path, str(count))
+        got = (restorer.files.read_file(path) or "").strip()
+        if got != str(count):  # the kernel found too few free 2 MiB blocks
+            raise OSError(f"node {node}'s hugetlb pool is {got or '?'} pages, not {count}")
 
 
 def _pin_cpu() -> set[int] | None:
@@ -168,10 +185,4 @@ def judge(check: Check, rec: dict[str, Any]) -> ItemResult:
     if check.expected is None:
         return ItemResult(check.name, True, "not compared: the file records no result "
                                             "for this profile")
-    diffs = compare_result(check.expected, rec)
-    if diffs:
-        heads = [d.splitlines()[0].split(":")[0] for d in diffs]
-        return ItemResult(check.name, False, f"{check.label or 'result'} differs in "
-                                             f"{', '.join(heads)}", "\n".join(diffs))
-    return ItemResult(check.name, True, f"ret {rec['ret']}" + (f" {rec['errno']}"
-                                                               if rec.get("errno") else ""))
+    return expect_item(check.name, check.label, rec, compare_result(check.expected, rec))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from migratelab.scenario import ops as O
 from migratelab.verify.host import read_vmstat, vmstat_delta
+from migratelab.verify.region import RealRunError, Region
 from migratelab.verify.syscalls import (
     HPAGE,
     MADV,
@@ -33,7 +34,7 @@ from migratelab.verify.syscalls import (
 )
 
 if TYPE_CHECKING:
-    from migratelab.verify.runner import RealRunner, Region
+    from migratelab.verify.runner import RealRunner
 
 #: Where ``fs = "ext4"`` file regions are created (the oracle's ext4 disk by default).
 EXT4_DIR_ENV = "MIGRATELAB_EXT4_DIR"
@@ -44,8 +45,6 @@ MAX_REGION_PAGES = 1 << 22
 
 def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
     """Apply one memory op (the caller has dispatched every other kind)."""
-    from migratelab.verify.runner import RealRunError
-
     s = runner.sys
     if isinstance(op, O.Mmap):
         rec["addr"] = hex(mmap_region(runner, op))
@@ -96,8 +95,6 @@ def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
 
 def _mapped_span(runner: RealRunner, rid: str, rng: O.PageRange | None
                  ) -> tuple[Region, int, int]:
-    from migratelab.verify.runner import RealRunError
-
     reg, first, count = runner.span(rid, rng)
     if any(p is None for p in reg.prot[first:first + count]):
         raise RealRunError(f"part of {rid}[{first}:{first + count}] is unmapped")
@@ -106,8 +103,6 @@ def _mapped_span(runner: RealRunner, rid: str, rng: O.PageRange | None
 
 def mmap_region(runner: RealRunner, op: O.Mmap) -> int:
     """Map a region where the kernel chooses (2 MiB aligned inside a reservation)."""
-    from migratelab.verify.runner import RealRunError, Region
-
     if not 0 < op.pages <= MAX_REGION_PAGES:
         raise RealRunError(f"expected a page count from 1 to {MAX_REGION_PAGES}, "
                            f"got {op.pages}")
@@ -156,8 +151,6 @@ def mmap_region(runner: RealRunner, op: O.Mmap) -> int:
 
 
 def _region_file(op: O.Mmap, length: int) -> tuple[str, int]:
-    from migratelab.verify.runner import RealRunError
-
     if op.fs == "ext4":
         folder = os.environ.get(EXT4_DIR_ENV) or _ORACLE_EXT4
         if not os.path.isdir(folder):

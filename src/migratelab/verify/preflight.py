@@ -36,6 +36,8 @@ class Needs:
     thp: str | None = None
     #: hugetlb pool sizes to set, by node.
     hugetlb: dict[int, int] = field(default_factory=dict)
+    #: Switch automatic NUMA balancing off for the run (root only: it moves pages too).
+    balancing_off: bool = False
 
 
 def settings(files: Files, host: Host, thp: str | None, hugetlb_per_node: int | None,

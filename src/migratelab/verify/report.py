@@ -9,24 +9,26 @@ from typing import Any
 import msgspec
 
 from migratelab.levels import record_as_result
-from migratelab.levels.cli_check import _text as check_lines
+from migratelab.levels.cli_check import report_lines
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
 
-def header(host: Host, profile: str | None) -> str:
+def header(host: Host, profile: str | None, privileged: bool) -> str:
     """The first line: which kernel answered, and which profile judges it."""
     nodes = len(host.memory_nodes)
     line = (f"kernel {host.release}, {nodes} NUMA node{'s' if nodes != 1 else ''} with "
             f"memory, profile {profile or '(none)'}")
     if host.numa_balancing:
-        line += " (NUMA balancing is on: it may move pages during a run)"
+        line += (" (NUMA balancing is switched off while verify runs)" if privileged else
+                 " (NUMA balancing is on and only root may switch it off: it may move "
+                 "pages during a run)")
     return line
 
 
 def text_lines(result: FileResult, verbose: bool) -> list[str]:
     """One file in ``migratelab check``'s shape (refusals are an ERROR line)."""
-    lines = check_lines(result.report, verbose)
+    lines = report_lines(result.report, verbose)
     if result.report.load_error is not None:
         lines = [f"REFUSED {result.report.load_error}"]
     lines.extend(f"  restore: {p}" for p in result.restore_problems)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from migratelab.scenario import ops as O
+from migratelab.verify import fill, ops_memory
 from migratelab.verify.children import ChildProcess
 from migratelab.verify.host import Host, hugetlb_path, read_vmstat, vmstat_delta
+from migratelab.verify.region import RealRunError, Region
 from migratelab.verify.restore import Restorer
 from migratelab.verify.syscalls import (
     MPOL_FLAGS,
@@ -40,24 +43,6 @@ _PIPE_PAGES = 16
 #: Only these trees may be written by a ``sysctl`` op of a shared file.
 SYSCTL_ROOTS = ("/proc/sys/vm/", "/proc/sys/kernel/numa_balancing",
                 "/sys/kernel/mm/transparent_hugepage/")
-
-
-class RealRunError(Exception):
-    """An op the kernel refused or that cannot run here; the message says which."""
-
-
-@dataclass(slots=True)
-class Region:
-    """A named mapping: where the kernel put it, and each page's protection."""
-
-    id: str
-    addr: int
-    pages: int
-    kind: str
-    #: Per page: "rw", "r", "none", or None once unmapped.
-    prot: list[str | None]
-    fd: int = -1
-    path: str | None = None
 
 
 @dataclass
@@ -170,8 +155,6 @@ class RealRunner:
         return rec
 
     def _apply_plain(self, op: Any, rec: dict[str, Any]) -> None:
-        from migratelab.verify import ops_memory
-
         if isinstance(op, (O.Fork, O.Child, O.ChildExit)):
             self._child_op(op, rec)
         elif isinstance(op, O.SetMempolicy):
@@ -199,14 +182,10 @@ class RealRunner:
         elif isinstance(op, O.Compact):
             self.restorer.files.write_file("/proc/sys/vm/compact_memory", "1")
         elif isinstance(op, O.Sleep):
-            import time
-
             time.sleep(min(max(op.seconds, 0.0), 60.0))
         elif isinstance(op, O.Snapshot):
             rec["numa_maps"] = self.sys.read_file("/proc/self/numa_maps") or ""
         elif isinstance(op, (O.FillNode, O.ReleaseFill)):
-            from migratelab.verify import fill
-
             if self.is_child:
                 raise RealRunError("a child may not change machine-wide settings")
             if isinstance(op, O.FillNode):
@@ -280,8 +259,6 @@ class RealRunner:
     # -- the syscall ---------------------------------------------------------------------
     def addresses(self, op: O.MovePages | O.Query) -> tuple[list[int], list[int]]:
         """Addresses and target nodes of a request (nodes empty for a query)."""
-        from migratelab.verify.ops_memory import unmapped_address
-
         addrs: list[int] = []
         nodes: list[int] = []
         if op.range is not None:
@@ -302,7 +279,7 @@ class RealRunner:
             if rid == "NULL":
                 addrs.append(0)
             elif rid == "UNMAPPED":
-                hole = hole if hole is not None else unmapped_address(self.sys)
+                hole = hole if hole is not None else ops_memory.unmapped_address(self.sys)
                 addrs.append(hole + page * PAGE + offset)
             else:
                 addrs.append(self.region(rid).addr + page * PAGE + offset)
@@ -344,8 +321,6 @@ class RealRunner:
         for reg in list(self.regions.values()):
             self.forget(reg, unmap=True)
         if self.fills or self.fill_pools:
-            from migratelab.verify import fill
-
             fill.release_fill(self)
 
     def forget(self, reg: Region, unmap: bool) -> None:
