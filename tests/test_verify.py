@@ -347,3 +347,16 @@ def test_numa_balancing_is_off_during_a_run_as_root_and_back_on_after() -> None:
     _verify(LEVELS / "01_first_move.toml", fake)
     assert seen and set(seen) == {"0"}
     assert fake.files["/proc/sys/kernel/numa_balancing"] == "1"
+
+
+def test_a_scenarios_moving_mbind_is_judged_against_the_simulator(tmp_path: Path) -> None:
+    scen = tmp_path / "mbind.json"
+    scen.write_text('{"name": "m", "min_nodes": 2, "ops": ['
+                    '{"op": "mmap", "id": "A", "pages": 4},'
+                    '{"op": "madvise", "id": "A", "advice": "nohugepage"},'
+                    '{"op": "mbind", "id": "A", "node": 0}, {"op": "touch", "id": "A"},'
+                    '{"op": "mbind", "id": "A", "node": 1, "flags": ["MPOL_MF_MOVE"]}]}')
+    result = _verify(scen, FakeSyscalls(files_of(2)))  # the fake's mbind moves nothing
+    [item] = result.report.items
+    assert item.name == "ops[4]-v6.1" and not item.ok
+    assert "pgmigrate_success expected 4, actual 0" in item.diff

@@ -10,6 +10,7 @@ import msgspec
 
 from migratelab.levels import record_as_result
 from migratelab.levels.cli_check import report_lines
+from migratelab.scenario import ops as O
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
@@ -104,6 +105,8 @@ def record_toml(result: FileResult, release: str) -> str:
     blocks: list[str] = [f"# {result.report.path}: what kernel {release} answered "
                          f"(profile {profile})"]
     for check, rec in result.records:
+        if not isinstance(check.request, (O.MovePages, O.Query)):
+            continue  # a level's [[expect]] asks move_pages only
         res = record_as_result(rec, [profile])
         res.pop("migrate_calls", None)  # a real kernel does not show it
         if not res.get("vmstat") and rec.get("nodes_null"):
