@@ -28,9 +28,9 @@ def header(host: Host, profile: str | None, privileged: bool) -> str:
 
 
 def text_lines(result: FileResult, verbose: bool) -> list[str]:
-    """One file in ``migratelab check``'s shape (refusals are an ERROR line)."""
-    lines = report_lines(result.report, verbose)
-    if result.report.load_error is not None:
+    """One file in ``migratelab check``'s shape (a refusal is one REFUSED line)."""
+    lines = report_lines(result.report, verbose)  # an unreadable file: ERROR ...
+    if result.refused:
         lines = [f"REFUSED {result.report.load_error}"]
     lines.extend(f"  restore: {p}" for p in result.restore_problems)
     return lines
