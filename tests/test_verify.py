@@ -360,3 +360,20 @@ def test_a_scenarios_moving_mbind_is_judged_against_the_simulator(tmp_path: Path
     [item] = result.report.items
     assert item.name == "ops[4]-v6.1" and not item.ok
     assert "pgmigrate_success expected 4, actual 0" in item.diff
+
+
+def test_any_counter_an_expectation_names_is_measured_but_record_keeps_the_migrations(
+        ) -> None:
+    def bump(addrs: Sequence[int], nodes: Sequence[int] | None) -> MovePagesResult:
+        if nodes is not None:  # the move, not the query after it
+            fake.files["/proc/vmstat"] = ("pgmigrate_success 1\nhtlb_buddy_alloc_success 1\n"
+                                          "pgfault 100\n")
+        return _nodes_answer(addrs, nodes)
+
+    fake = FakeSyscalls(files_of(2), answer=bump)
+    result = _verify(LEVELS / "01_first_move.toml", fake)
+    _, rec = result.records[0]
+    assert rec["vmstat_delta"]["htlb_buddy_alloc_success"] == 1
+    assert rec["vmstat_delta"]["pgfault"] == 100
+    recorded = tomllib.loads(record_toml(result, "6.1.0"))["expect"][0]["results"][0]
+    assert recorded["vmstat"] == {"pgmigrate_success": 1, "htlb_buddy_alloc_success": 1}
