@@ -377,3 +377,16 @@ def test_any_counter_an_expectation_names_is_measured_but_record_keeps_the_migra
     assert rec["vmstat_delta"]["pgfault"] == 100
     recorded = tomllib.loads(record_toml(result, "6.1.0"))["expect"][0]["results"][0]
     assert recorded["vmstat"] == {"pgmigrate_success": 1, "htlb_buddy_alloc_success": 1}
+
+
+def test_verify_imports_nothing_above_the_levels_layer() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, migratelab.verify.cli\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('migratelab.game', "
+            "'migratelab.tui', 'textual')))\n"
+            "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
