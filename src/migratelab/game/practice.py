@@ -287,6 +287,12 @@ def draft(seed: int, topic: str) -> Draft:
     rng = random.Random(f"migratelab-practice/{PROBLEM_VERSION}/{seed}/{topic}")
     d = Draft(rng=rng)
     TOPIC_BUILDERS[topic](d)
+    # freshly faulted pages wait in the per-CPU pagevecs; drain them before the staged
+    # ops (holds, forks) so the problem starts with every page on its LRU list
+    first_stage = next((i for i, op in enumerate(d.setup)
+                        if op["op"] in ("pagevec_hold", "fork", "pin", "fill_node")),
+                       len(d.setup))
+    d.setup.insert(first_stage, {"op": "lru_add_drain_all"})
     d.hint("Walk the request entry by entry as do_pages_move does: look the page up, "
            "then queue it or write a status.")
     return d
