@@ -218,6 +218,14 @@ SWITCH_EXPLANATIONS: dict[str, Explanation] = {
                                     "presplit_partially_mapped"),
     "prot_none": _x("follow_page", "decides whether a PROT_NONE entry is followed",
                     "prot_none"),
+    "queue_pages_result": _x("queue_pages_range", "decides what counts as unmovable for "
+                             "mbind and migrate_pages(2), and whether a PTE-mapped THP is "
+                             "looked at once or at every PTE", "queue_pages_result"),
+    "fork_shared_hugetlb": _x("copy_page_range", "decides whether fork copies the page "
+                              "tables of a shared hugetlb mapping", "fork_shared_hugetlb"),
+    "migrated_pte_mapped_thp": _x("migrate_pages_batch", "decides whether a THP migrated "
+                                  "while PTE-mapped is split before its next migration",
+                                  "migrated_pte_mapped_thp"),
 }
 
 

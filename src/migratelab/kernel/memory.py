@@ -21,6 +21,7 @@ from migratelab.kernel.folio import (
     PG_LAZYFREE,
     PG_LRU,
     PG_MLOCKED,
+    PG_PTE_MAPPED,
     PG_UNEVICTABLE,
     SHMEM,
     SWAP_ENTRY,
@@ -183,6 +184,8 @@ def _cow(k: Kernel, proc: Process, vma: Vma, idx: int, old: Folio) -> None:
     processes everywhere else. Page tables here are per page already, so only
     that one entry changes.
     """
+    if old.is_thp:
+        old.flags |= PG_PTE_MAPPED  # the writer's PMD is now PTEs (oracle 90 on 6.12)
     zap_range(k, proc, vma, idx, idx + 1)
     folio = _new_anon_page(k, proc, vma, idx)
     map_folio(folio, vma, idx, new_mapper=True)
