@@ -7,10 +7,9 @@ lives here, once, as reactives bound down to them.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.reactive import reactive
@@ -33,6 +32,7 @@ from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
 from migratelab.tui.screens import play_tools
+from migratelab.tui.screens.play_engine import SPEEDS, TICK, Driver
 from migratelab.tui.screens.play_layout import TABS, TITLES, compose_panes, mode_for
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
@@ -43,11 +43,6 @@ from migratelab.tui.widgets.request_pane import Draft, draft_command
 if TYPE_CHECKING:
     from migratelab.tui.world import PlayLevel
 
-#: Events per second at each speed setting.
-SPEEDS = (2, 10, 50, 250, 2000)
-TICK = 0.05
-#: ``e`` works in slices this long, so a frame goes out between them.
-SLICE = 0.03
 #: The pane that shows each kind of change, most telling first (narrow tabs follow it).
 FOLLOW = ((Change.NODES, "tab-nodes"), (Change.LRU, "tab-lru"),
           (Change.STATUS | Change.BATCH | Change.REQUEST, "tab-call"),
@@ -102,17 +97,16 @@ class PlayScreen(Screen[None]):
         self.solved_before = solved_before
         self.level = level
         self.session = level.session()
-        self.speed = 2
+        self.driver = Driver(self)
         self.won = False
         self.cursor = 0
         self._mode = ""
-        self._run_timer: Timer | None = None
+        self._replay_timer: Timer | None = None
         self._replay: SolutionReplay | None = None
         self._judged: object | None = None
         self._budget = 0.0
         self._shown_title = ""
         self._pinned_tab = False
-        self._finishing = False
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -178,23 +172,29 @@ class PlayScreen(Screen[None]):
                 return
 
     def _title(self) -> str:
-        speed = SPEEDS[self.speed]
+        speed = SPEEDS[self.driver.speed]
         state = "running" if self._is_running() else ("in call" if self.session.busy else "idle")
         return (f" migratelab ─ {self.level.title}   [{state}, {speed} ev/s]"
                 f"   syscalls {self.session.syscalls}"
                 + (f"/par {self.level.par}" if self.level.par else ""))
 
     def _is_running(self) -> bool:
-        return self._run_timer is not None
+        return self.driver.running or self._replay_timer is not None
 
     # -- attributes down --------------------------------------------------------------
     def _sync(self) -> None:
+        if self.driver.threaded:
+            return  # the engine thread is changing the machine: keep the last picture
         s = self.session
         self.version = s.version
         changed = s.changed
         for flag, wid in PANE_OF.items():
             for w in self.query(f"#{wid}"):
-                w.set_class(bool(changed & flag) and s.busy, "-changed")
+                # a glyph in the title, not a class: a class change restyles and
+                # lays out the whole screen, a title change repaints one border
+                title = ("◆ " if changed & flag and s.busy else "") + TITLES[wid]
+                if w.border_title != title:
+                    w.border_title = title
         tabs = self._tabs()
         if tabs is not None:
             marked = {tab for tab, (_, panes) in TABS.items()
@@ -345,100 +345,46 @@ class PlayScreen(Screen[None]):
                 self._replay.resume()
                 self._say("going on")
             return
-        if not self._can_step():
-            return
-        self.session.step()
-        self._after_step(follow=True)
+        self.driver.advance("step")
 
     def action_step_over(self) -> None:
         """To the end of the current batch."""
-        if not self._can_step():
-            return
-        self.session.step_over()
-        self._after_step(follow=True)
-
-    def _can_step(self) -> bool:
-        if self._finishing:
-            self._say("running to the end…")
-            return False
-        if not self.session.busy:
-            self._say("no call in progress: compose a request and press Enter")
-            return False
-        return True
+        self.driver.advance("over")
 
     def action_finish(self) -> None:
-        """Run the call to its end: at once if it is short, else in slices in a worker."""
-        self._stop()
-        if not self.session.busy or self._finishing:
-            return
-        if self._slice():
-            self._finishing = True
-            self._finish_in_slices()
-        else:
-            self._done_finishing()
-
-    def _slice(self) -> bool:
-        """Step for up to :data:`SLICE` seconds; True while the call goes on."""
-        deadline = time.perf_counter() + SLICE
-        changed = Change.NONE
-        while self.session.busy and time.perf_counter() < deadline:
-            self.session.finish(limit=32)
-            changed |= self.session.changed
-        self.session.changed = changed
-        return self.session.busy
-
-    @work(exclusive=True, group="finish")
-    async def _finish_in_slices(self) -> None:
-        import asyncio
-
-        try:
-            while self._slice():
-                self._sync()
-                await asyncio.sleep(0.001)  # let the frame out, and keys in
-        finally:
-            self._finishing = False
-        self._done_finishing()
-
-    def _done_finishing(self) -> None:
-        self._show_call()
-        self._after_step()
+        """Run the call to its end without freezing the screen."""
+        self.driver.advance("finish")
 
     def action_run(self) -> None:
         """Run at the current speed, or pause."""
-        if self._run_timer is not None:
-            self._stop()
-        elif self.session.busy:
-            self._budget = 0.0
-            self._run_timer = self.set_interval(TICK, self._tick)
-        else:
-            self._say("no call in progress")
+        self.driver.toggle_run()
         self._sync()
 
     def _stop(self) -> None:
-        if self._run_timer is not None:
-            self._run_timer.stop()
-            self._run_timer = None
+        self.driver.stop()
+        if self._replay_timer is not None:
+            self._replay_timer.stop()
+            self._replay_timer = None
 
-    def _tick(self) -> None:
-        self._budget += SPEEDS[self.speed] * TICK
-        changed = Change.NONE
-        while self._budget >= 1 and self.session.busy:
-            self._budget -= 1
-            self.session.step()
-            changed |= self.session.changed
-        if changed:
-            self.session.changed = changed
-        if not self.session.busy:
-            self._stop()
+    def finished(self) -> None:
+        """The call ended (the driver says so): show its result."""
+        self._show_call()
         self._after_step()
+
+    def after_step(self, follow: bool = False) -> None:
+        """The driver advanced the call: redraw, and see whether the level is won."""
+        self._after_step(follow)
 
     def action_speed(self, delta: int) -> None:
         """Change the run speed."""
-        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        self.driver.faster(delta)
         self._sync()
 
     def action_undo(self) -> None:
         """Back to before the last syscall (does not count against par)."""
+        if self.driver.working:
+            self._say("the engine is working: undo when it is done")
+            return
         self._stop()
         self._say("undone" if self.session.undo() else "nothing to undo")
         self.won = False
@@ -446,6 +392,9 @@ class PlayScreen(Screen[None]):
 
     def action_reset(self) -> None:
         """Start the level over."""
+        if self.driver.working:
+            self._say("the engine is working: reset when it is done")
+            return
         self._stop()
         self.session.reset()
         self.won = False
@@ -520,14 +469,14 @@ class PlayScreen(Screen[None]):
         self.won = False
         self._replay = replay
         self._budget = 0.0
-        self._run_timer = self.set_interval(TICK, self._replay_tick)
+        self._replay_timer = self.set_interval(TICK, self._replay_tick)
         self._sync()
 
     def _replay_tick(self) -> None:
         replay = self._replay
         if replay is None:
             return
-        self._budget += SPEEDS[self.speed] * TICK
+        self._budget += SPEEDS[self.driver.speed] * TICK
         while self._budget >= 1 and not replay.done and not replay.paused:
             self._budget -= 1
             step = replay.advance()

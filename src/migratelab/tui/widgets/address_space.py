@@ -254,8 +254,7 @@ class AddressSpace(ScrollView, can_focus=True):
         old = self.cursor
         self.cursor = max(0, min(self._total - 1, flat))
         if old != self.cursor:
-            self._cache.clear()
-            self.refresh()
+            self.refresh()  # strips are keyed on the cursor of their row: no cache flush
         line = self._row_of(self.cursor)
         height = self.scrollable_content_region.height
         if line < self.scroll_offset.y:

@@ -17,7 +17,7 @@ from migratelab.tui.widgets.pane import LivePane
 from migratelab.tui.widgets.status_pane import ret_text
 
 #: Folio labels and outcomes shown (the rest are counted).
-SHOWN = 8
+SHOWN = 5
 
 
 def _names(t: Text, names: list[str], total: int) -> None:

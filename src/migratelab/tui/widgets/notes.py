@@ -14,6 +14,7 @@ class Narration(LivePane):
     """The last event in plain words, with the kernel function that did it."""
 
     DEFAULT_CLASSES = ""
+    FIXED_HEIGHT = True
 
     def draw(self) -> RenderableType:
         """``▸ add_page_for_migration(): A[100] ...``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -16,6 +17,8 @@ class LivePane(Static):
     """A pane that renders session state; ``version`` is bound to the screen's."""
 
     DEFAULT_CLASSES = "pane"
+    #: The pane's height is set by the layout, not by its content (never re-layout).
+    FIXED_HEIGHT = False
     version: reactive[int] = reactive(-1, repaint=False)
 
     def __init__(self, session: Session, **kwargs: object) -> None:
@@ -43,7 +46,14 @@ class LivePane(Static):
             return
         self._drawn = self.draw()
         self.refresh()  # drops the cached visual and height, so the height below is new
+        if self.FIXED_HEIGHT:
+            return
         height = self.get_content_height(self.size, self.app.size, self.content_size.width)
+        if height < self._height and self.session.busy and isinstance(self._drawn, Text):
+            # while a call runs a pane keeps the tallest height it needed: a layout of
+            # the whole screen per step costs more than a blank line
+            self._drawn.append("\n" * (self._height - height))
+            return
         if height != self._height:
             self._height = height
             self.refresh(layout=True)

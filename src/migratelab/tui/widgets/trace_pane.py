@@ -52,6 +52,7 @@ def fold(lines: list[TraceLine], unfolded: bool) -> list[tuple[str, str]]:
 class TracePane(LivePane):
     """As many trailing trace lines as fit."""
 
+    FIXED_HEIGHT = True
     unfolded: reactive[bool] = reactive(False, repaint=False)
 
     def watch_unfolded(self) -> None:
