@@ -12,6 +12,7 @@ from textual.screen import Screen
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
 from migratelab.tui.messages import LevelChosen, Won
+from migratelab.tui.palette import PALETTE_ID, PaletteRuns, SafePalette, palette_open
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
@@ -39,6 +40,7 @@ class MigrateLabApp(App[None]):
         self._start_level = level
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
+        self._palette_runs = PaletteRuns()
 
     @property
     def levels(self) -> list[PlayLevel]:
@@ -120,7 +122,28 @@ class MigrateLabApp(App[None]):
             self.notify(error, severity="warning", markup=False)
 
     # -- command palette ---------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        """Open the palette unless one is on the stack (see ``tui.palette``)."""
+        if self.use_command_palette and not palette_open(self):
+            self._palette_runs.open()
+            self.push_screen(SafePalette(id=PALETTE_ID))
+
+    def search_themes(self) -> None:
+        """The theme picker, as a palette that closes once."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(SafePalette(providers=[ThemeProvider],
+                                     placeholder="Search for themes…"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every command runs at most once per palette opening (a queued second Enter
+        would run it again), then see :meth:`_system_commands`."""
+        for command in self._system_commands(screen):
+            yield SystemCommand(command.title, command.help,
+                                self._palette_runs.once(command.callback),
+                                command.discover)
+
+    def _system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The app's actions, then the play screen's when it is showing."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys, primer and glossary", self.action_help)

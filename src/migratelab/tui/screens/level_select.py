@@ -57,7 +57,7 @@ class LevelSelectScreen(Screen[None]):
                 chapter = lv.chapter
                 ol.add_option(Option(Text(f"── {chapter} ──", style="bold"), disabled=True))
                 count += 1
-            rec = self.progress.solved.get(lv.id)
+            rec = self.progress.solved.get(lv.key())
             mark = Text()
             if rec is not None:
                 mark.append(f"✔ {stars_text(rec.stars)} ", "green")

@@ -8,6 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
@@ -83,7 +84,7 @@ class PlayScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title bar, address space, tabbed panes, side goal panel, command line."""
         s = self.session
-        yield Static(self._title(), id="titlebar")
+        yield Static(self._title(), id="titlebar", markup=False)  # a level title is text
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield AddressSpace(s, id="pane-address", classes="pane")
@@ -106,7 +107,7 @@ class PlayScreen(Screen[None]):
                     yield GoalPane(s, self.level, id="pane-goal")
             yield GoalPane(s, self.level, id="side", classes="side")
         yield CommandLine(self.session.regions, id="cmd")
-        yield Static("", id="msg")
+        yield Static("", id="msg", markup=False)  # echoes what the user typed
         yield Footer()
 
     def on_mount(self) -> None:
@@ -162,7 +163,10 @@ class PlayScreen(Screen[None]):
             self.query_one("#titlebar", Static).update(title_text)
 
     def _say(self, text: str, error: bool = False) -> None:
-        msg = self.query_one("#msg", Static)
+        try:
+            msg = self.query_one("#msg", Static)
+        except NoMatches:  # a late message while the screen is being torn down
+            return
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
@@ -228,7 +232,8 @@ class PlayScreen(Screen[None]):
                 self._say(str(exc), error=True)
                 return
             self._say(answer.title)
-            self.app.notify("\n".join(answer.lines), title=answer.title, timeout=20)
+            self.app.notify("\n".join(answer.lines), title=answer.title, timeout=20,
+                            markup=False)
             event.input.value = ""
             return
         if self._submit(op, text):

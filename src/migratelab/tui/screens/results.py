@@ -49,7 +49,7 @@ class ResultsScreen(ModalScreen[str]):
         r = self.results
         par = r.level.par
         with Vertical(id="results"):
-            yield Static(f"✔ Solved: {r.level.title}", id="results-title")
+            yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
             yield Static(
                 f"{stars_text(r.stars)}\n\n"
                 f"syscalls used        {r.syscalls}" + (f"   (par {par})" if par else "") + "\n"
