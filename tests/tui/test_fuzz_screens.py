@@ -32,7 +32,7 @@ from .conftest import FIRST, fixed_levels
 
 LONG = bool(os.environ.get("MIGRATELAB_FUZZ_LONG"))
 KEYS_PER_RUN = int(os.environ.get("MIGRATELAB_FUZZ_KEYS", 5000 if LONG else 250))
-BURST = 25
+BURST = int(os.environ.get("MIGRATELAB_FUZZ_BURST", 25))
 SIZES = [(80, 24), (120, 40), (200, 50)]
 
 #: Printable keys (with their characters) and named keys. No ctrl+q / ctrl+c: quitting

@@ -70,3 +70,14 @@ async def test_ctrl_p_twice_opens_one_palette() -> None:
         await _burst(pilot, ["ctrl+p", "ctrl+p", "ctrl+p"])
         palettes = [s for s in app.screen_stack if isinstance(s, CommandPalette)]
         assert len(palettes) == 1
+
+
+@pytest.mark.parametrize("keys", [["down", "pageup"], ["down", "pagedown"],
+                                  ["down", "pageup", "pagedown", "pageup"]])
+async def test_page_keys_before_the_list_is_laid_out(keys: list[str]) -> None:
+    # Textual 8.2.8: OptionList._move_page raised KeyError: 0 here
+    app = MigrateLabApp(levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _burst(pilot, ["ctrl+p", *keys])
+        assert app._exception is None
+        assert isinstance(app.screen, CommandPalette)

@@ -7,7 +7,9 @@ command twice. ``Screen.dismiss`` pops whatever screen is on top, so the second
 dismissal pops *our* screen (the title, the level list...), and a third raises
 ``ScreenStackError``; a command that pushes a screen can leave the palette
 underneath it, and the next ctrl+p then pushes a second ``--command-palette``
-(``DuplicateIds``). Reproducers: ``tests/tui/test_palette_bursts.py``.
+(``DuplicateIds``). Page up/down right after the list changes raises ``KeyError``
+in ``OptionList._move_page``, and the search worker raises ``NoMatches`` when the
+palette closes mid-search. Reproducers: ``tests/tui/test_palette_bursts.py``.
 
 :class:`SafePalette` dismisses itself once; :func:`once_per_palette` makes a
 command run at most once per palette opening; :func:`palette_open` says whether a
@@ -19,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual import work
 from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.command import CommandPalette
+from textual.css.query import NoMatches
 
 PALETTE_ID = "--command-palette"
 
@@ -38,6 +42,27 @@ class SafePalette(CommandPalette):
             return AwaitComplete()  # nothing to wait for
         self._dismissed_once = True
         return super().dismiss(result)
+
+    def _action_command_list(self, action: str) -> None:
+        """Page up/down and friends, minus two races of fast keys.
+
+        ``OptionList._move_page`` indexes its line map before the list has been laid
+        out after new options arrived (``KeyError: 0``), and the list is gone once the
+        palette is closing (``NoMatches``); either way the key has nothing to move.
+        """
+        try:
+            super()._action_command_list(action)
+        except (KeyError, NoMatches):
+            return
+
+    @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
+    async def _gather_commands(self, search_value: str) -> None:
+        """Textual's search worker; the palette closing mid-search is not an error."""
+        gather = getattr(CommandPalette._gather_commands, "__wrapped__")  # noqa: B009
+        try:
+            await gather(self, search_value)
+        except NoMatches:
+            return
 
 
 def palette_open(app: App[Any]) -> bool:

@@ -112,6 +112,8 @@ class PlayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Focus the address space and draw everything."""
+        if not self.children:  # popped before it mounted (a key burst)
+            return
         for wid, title in PANE_TITLES.items():
             self.query_one(f"#{wid}").border_title = title
         self.query_one(AddressSpace).focus()
@@ -137,6 +139,8 @@ class PlayScreen(Screen[None]):
 
     # -- attributes down --------------------------------------------------------------
     def _sync(self) -> None:
+        if not self.children:  # a late timer or message while the screen is torn down
+            return
         s = self.session
         v = s.version
         heavy = {"nodes", "address"} & s.changed or not s.busy
