@@ -216,7 +216,7 @@ def _attempt(counts: Counts, name: str, data: bytes, body: Callable[[], str | No
 
 def check_one(path: Path, counts: Counts) -> str | None:
     """``migratelab check FILE``: 0/1 with a report, or 2 with one ERROR line."""
-    status, out, err = run_cli(["check", str(path)])
+    status, out, _err = run_cli(["check", str(path)])
     if status not in (0, 1, 2):
         return f"exit status {status}"
     errors = [ln for ln in out.splitlines() if ln.startswith("ERROR")]
@@ -269,6 +269,12 @@ def run_one(path: Path, profile: str, counts: Counts) -> str | None:
     return None if not err.strip() else f"stderr on success: {err[:200]!r}"
 
 
+def _progress(i: int, counts: Counts, label: str) -> None:
+    """Every 100 files, one line on stderr (long runs are read while they go)."""
+    if i % 100 == 99:
+        print(f"{counts.line(label)} after {i + 1} files", file=sys.stderr, flush=True)
+
+
 def fuzz_levels(n: int, seed: int, modes: tuple[str, ...] = ("check", "play")) -> Counts:
     """``n`` mutated level files, each through check and play."""
     rng = random.Random(seed)
@@ -281,10 +287,11 @@ def fuzz_levels(n: int, seed: int, modes: tuple[str, ...] = ("check", "play")) -
             path.write_bytes(data)
             if "check" in modes:
                 _attempt(counts, f"check {path.name} (seed {seed}, #{i})", data,
-                         lambda: check_one(path, counts))
+                         lambda path=path: check_one(path, counts))
             if "play" in modes:
                 _attempt(counts, f"play {path.name} (seed {seed}, #{i})", data,
-                         lambda: play_one(path, counts, "check" not in modes))
+                         lambda path=path: play_one(path, counts, "check" not in modes))
+            _progress(i, counts, f"levels seed {seed}")
     return counts
 
 
@@ -299,7 +306,8 @@ def fuzz_scenarios(n: int, seed: int, profile: str) -> Counts:
             path = Path(tmp) / f"s{i % 50}.json"
             path.write_bytes(data)
             _attempt(counts, f"run {path.name} on {profile} (seed {seed}, #{i})", data,
-                     lambda: run_one(path, profile, counts))
+                     lambda path=path: run_one(path, profile, counts))
+            _progress(i, counts, f"scenarios {profile} seed {seed}")
     return counts
 
 

@@ -107,16 +107,17 @@ async def run_screen(screen: str, size: tuple[int, int], presses: int, seed: str
     async with app.run_test(size=size) as pilot:
         await pilot.press(*keys)
         while sent < presses:
-            if rng.random() < 0.1:
-                chunk = _typed(rng)
-            else:
-                chunk = [rng.choice(KEYS) for _ in range(BURST)]
+            chunk = _typed(rng) if rng.random() < 0.1 else \
+                [rng.choice(KEYS) for _ in range(BURST)]
             # come back to the screen under test now and then
             if rng.random() < 0.15 and keys:
                 chunk += ["escape", "escape", *keys]
             await burst(pilot, chunk)
             sent += len(chunk)
             check_invariants(app, f"{screen} {size} after {sent} keys (seed {seed})")
+            if LONG and sent // 500 != (sent - len(chunk)) // 500:
+                print(f"FUZZ-PROGRESS {screen} {size[0]}x{size[1]}: {sent} keys, invariants "
+                      f"held", flush=True)
     assert app._exception is None
     return sent
 
