@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from migratelab.kernel.profiles import PROFILES
-from migratelab.scenario.level_check import check_level
-from migratelab.scenario.level_work import check_work
-from migratelab.scenario.levels import parse_level
+from migratelab.levels import parse_level
+from migratelab.levels.check import check_level
+from migratelab.levels.work import check_work
 from migratelab.scenario.limits import MAX_WORK
 
 HEAD = """schema_version = 1

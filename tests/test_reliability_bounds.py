@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from migratelab.levels import parse_level, shipped_levels
 from migratelab.scenario import limits
-from migratelab.scenario.levels import InputError, parse_level, shipped_levels
-from migratelab.scenario.loading import load_scenario
+from migratelab.scenario.loading import InputError, load_scenario
 
 CLI = [sys.executable, "-m", "migratelab"]
 BASE: list[dict[str, Any]] = [{"op": "mmap", "id": "A", "pages": 8}, {"op": "touch", "id": "A"}]
@@ -136,8 +136,8 @@ def test_level_work_bound() -> None:
 
 
 def test_shipped_levels_are_inside_the_bounds() -> None:
-    from migratelab.scenario.level_work import check_work
-    from migratelab.scenario.levels import load_level
+    from migratelab.levels import load_level
+    from migratelab.levels.work import check_work
 
     for path in shipped_levels():
         assert check_work(load_level(path)) <= limits.MAX_WORK, path

@@ -16,7 +16,7 @@ COMMANDS: dict[str, str] = {
     "play": "migratelab.tui.cli_play",
     "practice": "migratelab.tui.cli_practice",
     "run": "migratelab.scenario.cli_run",
-    "check": "migratelab.scenario.cli_check",
+    "check": "migratelab.levels.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
     "progress": "migratelab.game.cli_progress",
     "verify": "migratelab.verify.cli",

@@ -100,13 +100,20 @@ def check_invariants(app: MigrateLabApp, where: str) -> None:
 async def run_screen(screen: str, size: tuple[int, int], presses: int, seed: str) -> int:
     """Fuzz one screen at one size; returns the number of keys sent."""
     rng = random.Random(seed)
+    sent = 0
+    while sent < presses:  # a clean quit (the palette's Quit) starts a new app
+        sent = await _one_app(screen, size, presses, seed, rng, sent)
+    return sent
+
+
+async def _one_app(screen: str, size: tuple[int, int], presses: int, seed: str,
+                   rng: random.Random, sent: int) -> int:
     keys, with_level = START[screen]
     level = load_play_level(FIRST) if with_level else None
     app = MigrateLabApp(level=level, levels=fixed_levels())
-    sent = 0
     async with app.run_test(size=size) as pilot:
         await pilot.press(*keys)
-        while sent < presses:
+        while sent < presses and app.is_running and app.return_code is None:
             chunk = _typed(rng) if rng.random() < 0.1 else \
                 [rng.choice(KEYS) for _ in range(BURST)]
             # come back to the screen under test now and then
@@ -114,6 +121,8 @@ async def run_screen(screen: str, size: tuple[int, int], presses: int, seed: str
                 chunk += ["escape", "escape", *keys]
             await burst(pilot, chunk)
             sent += len(chunk)
+            if app._exit or app.return_code is not None:
+                break  # quit cleanly
             check_invariants(app, f"{screen} {size} after {sent} keys (seed {seed})")
             if LONG and sent // 500 != (sent - len(chunk)) // 500:
                 print(f"FUZZ-PROGRESS {screen} {size[0]}x{size[1]}: {sent} keys, invariants "

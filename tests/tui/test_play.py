@@ -13,6 +13,7 @@ from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
 from migratelab.tui.screens.results import ResultsScreen
+from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.world import load_play_level
 
 from .conftest import FIRST, fixed_levels
@@ -84,7 +85,8 @@ def test_cli_bad_level_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 async def test_explain_a_status_from_the_command_line() -> None:
-    """``explain N`` answers with the kernel function, inline and as a notification."""
+    """``explain N`` answers with the kernel function in a pane that stays (not a
+    notification that times out), and the focus goes back to the address space."""
     app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -93,14 +95,20 @@ async def test_explain_a_status_from_the_command_line() -> None:
         screen = app.screen
         assert isinstance(screen, PlayScreen)
         assert "no move_pages call" in str(screen.query_one("#msg").render())
+        assert isinstance(app.focused, AddressSpace)  # refused: back to the play screen
         screen.query_one("#cmd").value = ""  # type: ignore[attr-defined]
-        await pilot.press(*"move A[0:2] -> 1", "enter", "e")
+        await pilot.press("colon", *"move A[0:2] -> 1", "enter", "e")
         await pilot.pause()
         await pilot.press("colon", *"explain 1", "enter")
         await pilot.pause()
         assert "status[1] = 1" in str(screen.query_one("#msg").render())
-        notes = list(app._notifications)
-        assert notes and "add_page_for_migration isolated" in notes[-1].message
+        answer = screen.query_one("#answer")
+        assert answer.display and "add_page_for_migration isolated" in str(answer.render())
+        assert not list(app._notifications)
+        assert isinstance(app.focused, AddressSpace)
+        await pilot.press("colon", *"query A[0]", "enter")
+        await pilot.pause()
+        assert not answer.display  # the next command replaces it
 
 
 async def test_sandbox_command_line_changes_the_machine() -> None:
@@ -112,11 +120,11 @@ async def test_sandbox_command_line_changes_the_machine() -> None:
         screen = app.screen
         assert isinstance(screen, PlayScreen)
         await pilot.press("colon", *"mmap H 512 hugetlb", "enter")
-        await pilot.press(*"touch H[0:1]", "enter")
+        await pilot.press("colon", *"touch H[0:1]", "enter")  # done: focus went back
         await pilot.pause()
         assert "touch H[0:1]: done" in str(screen.query_one("#msg").render())
         assert "H" in screen.session.regions()
-        await pilot.press(*"mmap H 4", "enter")
+        await pilot.press("colon", *"mmap H 4", "enter")
         await pilot.pause()
         assert "exists already" in str(screen.query_one("#msg").render())
 

@@ -13,11 +13,21 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
+from migratelab.game import tool_commands as T
 from migratelab.game import view
-from migratelab.game.commands import CommandError, Explain, Predict, Stage, parse
+from migratelab.game.commands import (
+    EXAMPLE_PREDICTION,
+    CommandError,
+    Explain,
+    Predict,
+    Stage,
+    parse,
+)
 from migratelab.game.session import SessionError
+from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
+from migratelab.tui.screens import play_tools
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.command_line import CommandLine
@@ -25,6 +35,7 @@ from migratelab.tui.widgets.frame_map import FrameMap
 from migratelab.tui.widgets.goal_pane import GoalPane
 from migratelab.tui.widgets.lru_pane import LruPane
 from migratelab.tui.widgets.pagevec_pane import PagevecPane
+from migratelab.tui.widgets.prediction_table import verdict
 from migratelab.tui.widgets.request_pane import RequestPane, draft_command
 from migratelab.tui.widgets.status_pane import StatusPane
 from migratelab.tui.widgets.trace_pane import TracePane
@@ -67,18 +78,26 @@ class PlayScreen(Screen[None]):
         Binding("colon,slash", "command", "Command line", id="play.command"),
         Binding("t", "next_tab", "Next tab", id="play.tab", show=False),
         Binding("h", "hint", "Hint", id="play.hint"),
+        Binding("C", "compare", "Compare two kernels", id="play.compare", show=False),
+        Binding("S", "solution", "Show solution", id="play.solution", show=False),
+        Binding("G", "goal", "Show goal", id="play.goal", show=False),
+        Binding("W", "save", "Save as level", id="play.save", show=False),
         Binding("q", "leave", "Levels", id="play.leave"),
     ]
 
-    def __init__(self, level: PlayLevel) -> None:
+    def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
+        #: Progress already holds a real win of this level (show solution asks no question).
+        self.solved_before = solved_before
         self.level = level
         self.session = level.session()
         self.speed = 2
         self.won = False
         self._run_timer: Timer | None = None
+        self._replay: SolutionReplay | None = None
         self._budget = 0.0
         self._shown_title = ""
+        self._judged: object | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -106,6 +125,7 @@ class PlayScreen(Screen[None]):
                 with TabPane("Goal", id="tab-goal"):
                     yield GoalPane(s, self.level, id="pane-goal")
             yield GoalPane(s, self.level, id="side", classes="side")
+        yield Static("", id="answer", classes="answer", markup=False)  # A[100] is text
         yield CommandLine(self.session.regions, id="cmd")
         yield Static("", id="msg", markup=False)  # echoes what the user typed
         yield Footer()
@@ -138,6 +158,11 @@ class PlayScreen(Screen[None]):
         return self._run_timer is not None
 
     # -- attributes down --------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No key action on a screen that is closing: a key queued behind ``q`` in a
+        burst would otherwise query panes that are already gone (NoMatches)."""
+        return not (self._closing or self._closed or not self.children)
+
     def _sync(self) -> None:
         if not self.children:  # a late timer or message while the screen is torn down
             return
@@ -174,6 +199,12 @@ class PlayScreen(Screen[None]):
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
+    def _refused(self, text: str) -> None:
+        """The command was understood but cannot run now: the fix is on the play
+        screen (step the call, ...), so the focus goes back there; the text stays."""
+        self._say(text, error=True)
+        self.query_one(AddressSpace).focus()
+
     # -- messages up -------------------------------------------------------------------
     @on(AddressSpace.Call)
     def _call(self, message: AddressSpace.Call) -> None:
@@ -192,6 +223,16 @@ class PlayScreen(Screen[None]):
         self.query_one(AddressSpace).set_draft(req.draft)
         self._say(f"request: {draft_command(req.draft, req.move_all)}  (Enter to call)")
 
+    @on(CommandLine.Leave)
+    def _leave_command_line(self) -> None:
+        self.query_one(AddressSpace).focus()
+
+    def _show_answer(self, text: str) -> None:
+        """An ``explain`` answer stays on screen (not a notification that times out)."""
+        answer = self.query_one("#answer", Static)
+        answer.update(text)
+        answer.set_class(bool(text), "-shown")
+
     @on(AddressSpace.CursorMoved)
     def _cursor(self, message: AddressSpace.CursorMoved) -> None:
         self.query_one("#cursorinfo", Static).update(message.text)
@@ -199,6 +240,7 @@ class PlayScreen(Screen[None]):
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
         text = event.value.strip()
+        self._show_answer("")
         if not text:
             self.query_one(AddressSpace).focus()
             return
@@ -211,7 +253,7 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.predict(op, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: recorded; the level's request is running (s step, e to end)")
             self._show_call()
@@ -223,22 +265,29 @@ class PlayScreen(Screen[None]):
             try:
                 self.session.stage(op.ops, text)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(f"{text}: done")
             event.input.value = ""
+            self.query_one(AddressSpace).focus()
             self._sync()
+            return
+        if isinstance(op, T.Compare | T.ShowSolution | T.ShowGoal | T.SaveLevel
+                      | T.NextProblem):
+            event.input.value = ""
+            self.query_one(AddressSpace).focus()
+            play_tools.run_tool(self, op)
             return
         if isinstance(op, Explain):
             try:
                 answer = self.session.explain(op.index)
             except SessionError as exc:
-                self._say(str(exc), error=True)
+                self._refused(str(exc))
                 return
             self._say(answer.title)
-            self.app.notify("\n".join(answer.lines), title=answer.title, timeout=20,
-                            markup=False)
+            self._show_answer(answer.text())
             event.input.value = ""
+            self.query_one(AddressSpace).focus()
             return
         if self._submit(op, text):
             event.input.value = ""
@@ -248,7 +297,7 @@ class PlayScreen(Screen[None]):
         try:
             self.session.submit(op, text)
         except SessionError as exc:
-            self._say(str(exc), error=True)
+            self._refused(str(exc))
             return False
         self._say(f"{text}: started; s step, n step over, r run, e run to end"
                   if self.session.busy else f"{text}: done")
@@ -273,7 +322,12 @@ class PlayScreen(Screen[None]):
             self.query_one(AddressSpace).set_draft(req.draft)
 
     def action_step(self) -> None:
-        """One event."""
+        """One event (during a solution replay: go on after a mark)."""
+        if self._replay is not None:
+            if self._replay.paused:
+                self._replay.resume()
+                self._say("going on")
+            return
         if not self.session.busy:
             self._say("no call in progress: compose a request and press Enter")
             return
@@ -387,17 +441,101 @@ class PlayScreen(Screen[None]):
         self._stop()
         self.app.pop_screen()
 
+    # -- tools (play_tools.ToolHost) ---------------------------------------------------
+    def draft_request(self) -> O.MovePages | None:
+        """The composed request, not made yet (None when empty)."""
+        req = self.query_one(RequestPane)
+        if not req.draft:
+            return None
+        return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
+                                    for (rid, page), node in req.draft.items()],
+                           flags=["MPOL_MF_MOVE_ALL" if req.move_all else "MPOL_MF_MOVE"])
+
+    def say(self, text: str, error: bool = False) -> None:
+        """One line on the message bar."""
+        self._say(text, error)
+
+    def solved(self) -> bool:
+        """Solved for real before (progress), or in this session."""
+        return self.solved_before or (self.won and not self.session.assisted)
+
+    def start_replay(self, replay: SolutionReplay) -> None:
+        """Drive the solution at the current speed; s goes on after a mark."""
+        self._stop()
+        self.won = False
+        self._replay = replay
+        self._budget = 0.0
+        self._run_timer = self.set_interval(TICK, self._replay_tick)
+        self._sync()
+
+    def _replay_tick(self) -> None:
+        replay = self._replay
+        if replay is None:
+            return
+        self._budget += SPEEDS[self.speed] * TICK
+        while self._budget >= 1 and not replay.done and not replay.paused:
+            self._budget -= 1
+            step = replay.advance()
+            if step.paused:
+                self._say(f"{step.text} (s to go on)")
+        if replay.done:
+            self._replay = None
+            self._stop()
+        self._after_step()
+
+    def action_compare(self) -> None:
+        """The composed request (or the last call) on two kernels side by side."""
+        play_tools.compare(self)
+
+    def action_solution(self) -> None:
+        """Replay the reference solution (asks first while the level is unsolved)."""
+        play_tools.show_solution(self)
+
+    def action_goal(self) -> None:
+        """Picture what the goal asks for."""
+        play_tools.show_goal(self)
+
+    def action_save(self) -> None:
+        """Open the command line with a save command to complete."""
+        self.action_command()
+        cmd = self.query_one(CommandLine)
+        cmd.value = f"save {self.level.id}-mine.toml goal=predict title=\"My {self.level.id}\""
+        cmd.cursor_position = len(cmd.value)
+
     def _after_step(self) -> None:
         self._sync()
         if self.session.busy or self.won or self.level.goal_check is None:
+            return
+        if self._judge_prediction():
             return
         met, _ = self.session.goal()
         if met:
             self.won = True
             self._stop()
-            from migratelab.tui.screens.results import Results
+            from migratelab.tui.screens.results import results_of
 
-            self.post_message(Won(Results(
-                level=self.level, syscalls=self.session.syscalls,
-                pages_moved=self.session.pages_moved,
-                migrate_calls=self.session.migrate_calls, stars=self.session.stars())))
+            self.post_message(Won(results_of(self.level, self.session)))
+
+    def _judge_prediction(self) -> bool:
+        """A predicted call just ended with a wrong answer: say so and show the table."""
+        record = self.session.last_record
+        if record is None or record is self._judged or self.session.prediction is None:
+            return False
+        self._judged = record
+        from migratelab.tui.screens.results import ResultsScreen, results_of
+
+        res = results_of(self.level, self.session, solved=False)
+        if not res.prediction or all(c.same for c in res.prediction):
+            return False
+        self._stop()
+        self._say(f"wrong prediction: {verdict(res.prediction)[2:]}; "
+                  "u to undo and predict again", error=True)
+        self.app.push_screen(ResultsScreen(res), self._after_results)
+        return True
+
+    def _after_results(self, choice: str | None) -> None:
+        if choice == "retry":
+            self.action_undo()
+            self._say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
+                      "then watch the request run")
+            self.query_one("#cmd", Input).focus()

@@ -67,7 +67,8 @@ class AddressSpace(ScrollView, can_focus=True):
         Binding("pagedown", "cursor(10, 0)", "Ten rows down", id="as.pagedown", show=False),
         Binding("home", "jump(0)", "First page", id="as.home", show=False),
         Binding("end", "jump(-1)", "Last page", id="as.end", show=False),
-        Binding("v", "mark", "Start/stop a range selection", id="as.mark"),
+        Binding("v", "mark", "Range", id="as.mark",
+                tooltip="Start a range selection; v again ends it; a node key sends it"),
         Binding("escape", "clear_mark", "Clear the selection", id="as.clear", show=False),
         *[Binding(str(n), f"assign({n})", f"Send selection to node {n}", id=f"as.node{n}",
                   show=False) for n in range(10)],
@@ -76,6 +77,8 @@ class AddressSpace(ScrollView, can_focus=True):
 
     cursor: reactive[int] = reactive(0, repaint=False)
     mark_start: reactive[int | None] = reactive(None, repaint=False)
+    #: Set when ``v`` ended the range: the selection stays put while the cursor moves.
+    mark_end: reactive[int | None] = reactive(None, repaint=False)
     version: reactive[int] = reactive(-1, repaint=False)
 
     class Assign(Message):
@@ -197,7 +200,8 @@ class AddressSpace(ScrollView, can_focus=True):
         """Inclusive flat range of the selection (the cursor alone without a mark)."""
         if self.mark_start is None:
             return self.cursor, self.cursor
-        return min(self.mark_start, self.cursor), max(self.mark_start, self.cursor)
+        end = self.cursor if self.mark_end is None else self.mark_end
+        return min(self.mark_start, end), max(self.mark_start, end)
 
     def picks(self) -> list[tuple[str, int]]:
         """(region id, page) of every selected page."""
@@ -250,15 +254,19 @@ class AddressSpace(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self.describe_cursor()))
 
     def action_mark(self) -> None:
-        """Start a range at the cursor, or end it."""
-        self.mark_start = self.cursor if self.mark_start is None else None
+        """Start a range at the cursor; end it (it stays selected for a node key);
+        a third ``v`` starts a new range."""
+        if self.mark_start is None or self.mark_end is not None:
+            self.mark_start, self.mark_end = self.cursor, None
+        else:
+            self.mark_end = self.cursor
         self._cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self.describe_cursor()))
 
     def action_clear_mark(self) -> None:
         """Drop the selection."""
-        self.mark_start = None
+        self.mark_start = self.mark_end = None
         self._cache.clear()
         self.refresh()
 
@@ -271,7 +279,7 @@ class AddressSpace(ScrollView, can_focus=True):
         picks = self.picks()
         if picks:
             self.post_message(self.Assign(picks, node))
-        self.mark_start = None
+        self.mark_start = self.mark_end = None
         self._cache.clear()
         self.refresh()
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import ClassVar
 
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input
 
@@ -26,7 +29,18 @@ class CommandSuggester(Suggester):
 
 
 class CommandLine(Input):
-    """Type a command and press Enter; → accepts the grey completion."""
+    """Type a command and press Enter; → accepts the grey completion; Esc leaves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "Leave the command line", id="cmd.leave", show=False),
+    ]
+
+    class Leave(Message):
+        """Esc: the player is done with the command line (the screen moves focus)."""
+
+    def action_leave(self) -> None:
+        """Ask the screen to give the focus back to the address space."""
+        self.post_message(self.Leave())
 
     def __init__(self, regions: Callable[[], Mapping[str, int]], **kwargs: object) -> None:
         super().__init__(placeholder=PLACEHOLDER, suggester=CommandSuggester(regions),

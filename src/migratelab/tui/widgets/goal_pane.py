@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 from rich.text import Text
 
+from migratelab.game.commands import EXAMPLE_PREDICTION
 from migratelab.tui.style import DIM
 from migratelab.tui.widgets.pane import LivePane
 
@@ -42,11 +43,12 @@ class GoalPane(LivePane):
         t.append(self.level.goal_text + "\n")
         if self.session.predict_request is not None and self.session.prediction is None:
             t.append("Answer first on the command line, e.g. ", DIM)
-            t.append("predict ret=0 status=1,-EBUSY", "bold")
+            t.append(EXAMPLE_PREDICTION, "bold")
             t.append("; the request then runs step by step.\n", DIM)
         met, detail = self.session.goal() if not self.session.busy else (False, "running…")
-        t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
-        t.append(f"  {detail}\n", DIM)
+        if self.level.goal_check is not None:  # no red "not yet" where there is no goal
+            t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
+            t.append(f"  {detail}\n", DIM)
         par = self.level.par
         t.append(f"syscalls {self.session.syscalls}" + (f" / par {par}" if par else "") +
                  f"   moved {self.session.pages_moved}"

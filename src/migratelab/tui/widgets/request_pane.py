@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.console import RenderableType
 from rich.text import Text
 
+from migratelab.game.commands import request_command
 from migratelab.tui.style import DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
 
@@ -48,7 +49,8 @@ class RequestPane(LivePane):
         live = self.session.live
         if self.session.busy and live is not None:
             t.append("▶ in progress: ", "bold")
-            t.append(self.session.commands[-1] if self.session.commands else "", "bold")
+            # the request itself, not the command that started it (a prediction)
+            t.append(request_command(live.op, self.session.regions()), "bold")
             t.append(f"\n  count={live.count} flags={live.flags:#x} "
                      f"events so far {live.events}\n")
             return t
