@@ -1,9 +1,11 @@
-"""Benchmark: move 1 GiB of base pages and 1 GiB of THPs between nodes.
+"""Benchmark: move 1 GiB of base pages and 1 GiB of THPs between nodes, through
+move_pages(2), mbind(MPOL_MF_MOVE) and migrate_pages(2).
 
 Run: ``python benchmarks/bench_move.py [--kernel 6.12]``. Prints wall times,
-peak RSS and, last, the two ratios against a 1 GiB memory copy timed in the same
+peak RSS and, last, the ratios against a 1 GiB memory copy timed in the same
 run (``bytes(bytearray(1 << 30))``, best of two, done after the RSS reading so
-it does not inflate it).
+it does not inflate it). Targets: base pages at most 1.0x the copy, THPs at most
+0.1x, peak RSS at most 100 MB.
 """
 
 from __future__ import annotations
@@ -17,6 +19,12 @@ from array import array
 from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
 from migratelab.kernel.madvise import do_madvise
 from migratelab.kernel.memory import handle_mm_fault
+from migratelab.kernel.mempolicy import (
+    MPOL_MF_MOVE,
+    do_mbind,
+    kernel_migrate_pages,
+    run_policy_call,
+)
 from migratelab.kernel.mm import HPAGE_SIZE, PAGE_SIZE, Process
 from migratelab.kernel.mmap import do_mmap
 
@@ -68,6 +76,34 @@ def bench_thp(profile: str) -> tuple[float, float, int]:
     return setup, move, thps
 
 
+def bench_mbind(profile: str, advice: str, step: int) -> tuple[float, int]:
+    """(move s, pages on node 1) for mbind(MPOL_BIND 1, MPOL_MF_MOVE) of the 1 GiB."""
+    k, proc, base, _setup = _gib_process(profile, advice, step)
+    gc.collect()
+    t0 = time.perf_counter()
+    res = run_policy_call(do_mbind(k, proc, base, GIB_PAGES, "bind", (1,), MPOL_MF_MOVE))
+    move = time.perf_counter() - t0
+    assert res.ret == 0, res
+    return move, _pages_on(k, 1)
+
+
+def bench_migrate_pages(profile: str, advice: str, step: int) -> tuple[float, int]:
+    """(move s, pages on node 1) for migrate_pages(self, {0}, {1}) of the 1 GiB."""
+    k, proc, _base, _setup = _gib_process(profile, advice, step)
+    gc.collect()
+    t0 = time.perf_counter()
+    res = run_policy_call(kernel_migrate_pages(k, proc, 0, [0], [1]))
+    move = time.perf_counter() - t0
+    assert res.ret == 0, res
+    return move, _pages_on(k, 1)
+
+
+def _pages_on(k: Kernel, node: int) -> int:
+    mem = k.nodes[node].mem
+    assert mem is not None
+    return mem.total_pages - mem.nr_free
+
+
 def bench_copy() -> float:
     """Best of two timed 1 GiB copies."""
     best = float("inf")
@@ -91,12 +127,24 @@ def main() -> None:
     gc.collect()
     setup, move_thp, thps = bench_thp(args.kernel)
     print(f"THPs: setup (512 faults) {setup:.3f} s; move_pages of {thps} THPs {move_thp:.4f} s")
+    timed: list[tuple[str, float, float]] = []
+    for name, bench in (("mbind(MPOL_MF_MOVE)", bench_mbind),
+                        ("migrate_pages(2)", bench_migrate_pages)):
+        gc.collect()
+        base_s, base_n = bench(args.kernel, "nohugepage", 1)
+        gc.collect()
+        thp_s, thp_n = bench(args.kernel, "hugepage", 512)
+        print(f"{name}: {base_n} base pages {base_s:.3f} s; {thp_n // 512} THPs {thp_s:.4f} s")
+        timed.append((name, base_s, thp_s))
     rss = _peak_rss_mb()
-    print(f"peak RSS (1 GiB simulated process, both runs): {rss:.1f} MB")
+    print(f"peak RSS (1 GiB simulated process, every run): {rss:.1f} MB")
     copy = bench_copy()
     print(f"1 GiB memory copy: {copy:.3f} s")
     print(f"ratio base/copy: {move_base / copy:.2f}")
     print(f"ratio thp/copy: {move_thp / copy:.2f}")
+    for name, base_s, thp_s in timed:
+        print(f"ratio {name} base/copy: {base_s / copy:.2f}")
+        print(f"ratio {name} thp/copy: {thp_s / copy:.3f}")
 
 
 if __name__ == "__main__":

@@ -204,3 +204,80 @@ def test_a_huge_region_is_refused_not_allocated(tmp_path: Path) -> None:
     assert out.stderr.strip().endswith("huge.json:1: $.ops[0].pages: expected an int in "
                                        "1..262144, got 1000000000")
     assert "Traceback" not in out.stderr
+
+
+# -- the record shapes of the real runner (shared/oracle/guest_runner.py) ---------------------
+
+RUNNER_TOP = {"name", "description", "kernel", "nodes", "ok", "vmstat_delta", "ops"}
+
+
+def test_json_has_the_real_runners_shape(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    big = {"op": "mmap", "id": "B", "pages": 4097}
+    path = write(tmp_path, [MMAP, TOUCH, big,
+                            {"op": "move_pages", "entries": [["A", 0, 1]]},
+                            {"op": "query", "entries": [["A", 0]]},
+                            {"op": "move_pages", "range": {"id": "B", "node": 1}},
+                            {"op": "query", "range": {"id": "A", "step": 2}, "record": "summary"}])
+    code, out, _ = run(capsys, path, "--json", "--kernel", "6.1")
+    res = json.loads(out)
+    assert code == 0 and set(res) >= RUNNER_TOP
+    move, query, large, qsum = (res["ops"][i] for i in (3, 4, 5, 6))
+    assert {"pid", "count", "flags", "nodes_null", "ret", "errno", "status", "status_str",
+            "nodes", "vmstat_delta", "after_nodes", "after_nodes_str"} <= set(move)
+    assert {"status", "status_str", "vmstat_delta"} <= set(query)
+    assert "after_nodes" not in query and "nodes" not in query and query["flags"] == 0
+    # more than 4096 entries: histograms, no arrays, as the real runner records them
+    assert large["status_hist"] == {"-EFAULT": 4097}
+    assert large["after_nodes_hist"] == {"-EFAULT": 4097}
+    assert not {"status", "status_str", "nodes", "after_nodes"} & set(large)
+    assert qsum["status_hist"] == {"1": 1, "0": 1} and qsum["count"] == 2  # A0 moved
+
+
+def test_skipped_scenario_prints_the_real_runners_record(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "four.json"
+    path.write_text(json.dumps({"name": "four", "description": "d", "min_nodes": 4,
+                                "ops": [MMAP]}))
+    code, out, _ = run(capsys, str(path), "--json")
+    assert code == 0
+    assert json.loads(out) == {"name": "four", "description": "d", "kernel": "v6.12",
+                               "nodes": 2, "ok": True, "skipped": "needs 4 nodes", "ops": []}
+    code, out, _ = run(capsys, str(path))
+    assert out.strip() == "four: skipped (needs 4 nodes, --nodes 2)"
+
+
+def test_query_flags_are_checked_before_anything_else(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, [MMAP, TOUCH,
+                            {"op": "query", "entries": [["A", 0]], "flags": ["MPOL_MF_STRICT"]},
+                            {"op": "query", "entries": [["A", 0]], "pid": 99999, "flags": 8},
+                            {"op": "query", "entries": [["A", 0]], "pid": 99999},
+                            {"op": "query", "entries": [["A", 0], ["A", 1]], "count": 1}])
+    _, out, _ = run(capsys, path, "--json")
+    strict, bad_and_no_task, no_task, short = json.loads(out)["ops"][2:]
+    assert (strict["ret"], strict["errno"]) == (-1, "EINVAL")
+    assert bad_and_no_task["errno"] == "EINVAL", "flags are checked before the pid"
+    assert no_task["errno"] == "ESRCH"
+    assert short["status_str"] == ["0", "UNSET"] and short["count"] == 1
+
+
+def test_getpid_names_the_caller_itself(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, [MMAP, TOUCH,
+                            {"op": "move_pages", "entries": [["A", 0, 1]], "pid": "getpid"},
+                            {"op": "fork", "child": "C", "ops": [
+                                {"op": "query", "entries": [["A", 0]], "pid": "getpid"}]}])
+    _, out, _ = run(capsys, path, "--json")
+    ops = json.loads(out)["ops"]
+    assert ops[2]["pid"] > 0 and ops[2]["status_str"] == ["1"]
+    child = ops[3]
+    assert child["child_ops"][0]["pid"] == child["pid"] != ops[2]["pid"]
+    assert child["child_ops"][0]["status_str"] == ["1"]
+
+
+def test_a_range_step_must_be_positive(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, [MMAP, TOUCH, {"op": "query", "range": {"id": "A", "step": 0}}])
+    code, _, err = run(capsys, path)
+    assert code == 2 and "ops[2].range.step: expected a step >= 1, got 0" in err

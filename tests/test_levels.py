@@ -113,6 +113,20 @@ def test_bad_files_give_one_line(mutate: object, expected: str) -> None:
     assert message.startswith("x.toml") and expected in message, message
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    ('op = "migrate_pages"\nfrom = [0]\nto = ["elsewhere"]',
+     "x.toml:23: $.setup[2].to[0]: expected a node (int, 'N', 'last' or 'N+k'), "
+     "got 'elsewhere'"),
+    ('op = "migrate_pages"\npid = "child:C9"\nfrom = [0]\nto = [1]',
+     "x.toml:22: $.setup[2].pid: expected 'self', 'child:NAME' of a live child"),
+    ('op = "mbind"\nid = "A"\nnode = 1\nflags = ["MPOL_MF_MOVE", "MPOL_MF_FAST"]',
+     "x.toml:24: $.setup[2].flags[1]: unknown flag 'MPOL_MF_FAST'"),
+])
+def test_policy_ops_in_setup_are_checked(body: str, expected: str) -> None:
+    text = MINIMAL.replace('id = "A"\n\n[goal]', f'id = "A"\n\n[[setup]]\n{body}\n\n[goal]')
+    assert error_of(text).startswith(expected)
+
+
 _SOLUTION = 'ops = [{ op = "move_pages", range = { id = "A", node = 1 } }]\n'
 
 
@@ -319,3 +333,20 @@ def test_goal_kinds_judge_a_real_run() -> None:
     assert [p.met for p in res.parts] == [True, True, False, False]
     assert [p.detail for p in res.parts[2:]] == ["2 call(s) made",
                                                  "migrate_pages() was called 2 time(s)"]
+
+
+def test_a_missing_or_special_file_is_a_level_error(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(LevelError) as info:
+        load_level(tmp_path / "missing.toml")
+    assert info.value.missing and "\n" not in str(info.value)
+    fifo = tmp_path / "pipe.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(LevelError) as info:  # refused at once, never blocks on open()
+        load_level(fifo)
+    assert not info.value.missing and str(info.value).startswith(str(fifo))
+    big = tmp_path / "big.toml"
+    big.write_text(MINIMAL + "#" * 300_000)
+    with pytest.raises(LevelError, match="larger than"):
+        load_level(big)

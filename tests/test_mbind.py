@@ -8,6 +8,7 @@ import pytest
 from mlhelp import MODERN, PROFILES, Run, anon, thp, vm
 
 from migratelab.game.commands import CommandError, Stage, parse
+from migratelab.game.explain import narrate
 from migratelab.kernel.events import MigrateStart, QueuePages
 from migratelab.scenario import ops as O
 
@@ -115,3 +116,15 @@ def test_mbind_command() -> None:
     for bad in ("mbind A", "mbind A 1 fast", "mbind Z 1 move"):
         with pytest.raises(CommandError):
             parse(bad, {"A": 8})
+
+
+def test_every_mbind_event_is_narrated_with_its_kernel_function() -> None:
+    r = Run("v6.12")
+    r.ops(*anon("A", 4, node=0))
+    r.clear_events()
+    _mbind(r, "A", [1], ["MPOL_MF_MOVE"])
+    lines = [narrate(e, lambda addr: f"{addr:#x}") for e in r.events]
+    assert lines[0].startswith("do_mbind(): bind [1] on 4 page(s)")
+    assert any(line.startswith("queue_pages_range(): 4 folio(s) isolated") for line in lines)
+    assert "reason=mempolicy_mbind" in " ".join(lines)
+    assert lines[-1] == "sys_mbind(): returns 0"

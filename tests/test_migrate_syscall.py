@@ -3,12 +3,16 @@ mapping, beyond what the root-run oracle scenarios (67-70, 82, 88) show."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
+import tomli_w
 from mlhelp import MODERN, Run, anon
 
 from migratelab.game.commands import Stage, parse
 from migratelab.kernel.events import MigrateStart, MigrateToNode
 from migratelab.kernel.mempolicy import node_remap
+from migratelab.levels import LevelError, parse_level, shipped_dir
 from migratelab.scenario import ops as O
 
 
@@ -94,3 +98,13 @@ def test_migratepages_command() -> None:
     assert parse("migratepages 0 1") == Stage((O.MigratePages(from_=[0], to=[1]),))
     assert parse("migratepages 0,1 2,3 C") == Stage(
         (O.MigratePages(pid="child:C", from_=[0, 1], to=[2, 3]),))
+
+
+def test_levels_can_use_migrate_pages_and_mbind_flags() -> None:
+    raw = tomllib.loads((shipped_dir() / "tests" / "04_alternating_targets.toml").read_text())
+    raw["setup"] += [{"op": "migrate_pages", "from": [2], "to": [0]},
+                     {"op": "mbind", "id": "A", "node": 1, "flags": ["MPOL_MF_MOVE"]}]
+    assert len(parse_level(tomli_w.dumps(raw).encode(), "x.toml").setup) == len(raw["setup"])
+    raw["setup"].append({"op": "migrate_pages", "from": [2], "to": [0], "pid": "child:nope"})
+    with pytest.raises(LevelError, match=r"setup\[\d+\]\.pid"):
+        parse_level(tomli_w.dumps(raw).encode(), "x.toml")

@@ -99,7 +99,7 @@ def test_every_line_under_json_is_json(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr
         records = [json.loads(line) for line in proc.stdout.splitlines()]
-        assert records[0] == {"name": "skip", "skipped": "needs 4 nodes, --nodes 2"}
+        assert (records[0]["name"], records[0]["skipped"]) == ("skip", "needs 4 nodes")
         assert len(records) >= 2
 
 

@@ -347,3 +347,46 @@ def test_numa_balancing_is_off_during_a_run_as_root_and_back_on_after() -> None:
     _verify(LEVELS / "01_first_move.toml", fake)
     assert seen and set(seen) == {"0"}
     assert fake.files["/proc/sys/kernel/numa_balancing"] == "1"
+
+
+def test_a_scenarios_moving_mbind_is_judged_against_the_simulator(tmp_path: Path) -> None:
+    scen = tmp_path / "mbind.json"
+    scen.write_text('{"name": "m", "min_nodes": 2, "ops": ['
+                    '{"op": "mmap", "id": "A", "pages": 4},'
+                    '{"op": "madvise", "id": "A", "advice": "nohugepage"},'
+                    '{"op": "mbind", "id": "A", "node": 0}, {"op": "touch", "id": "A"},'
+                    '{"op": "mbind", "id": "A", "node": 1, "flags": ["MPOL_MF_MOVE"]}]}')
+    result = _verify(scen, FakeSyscalls(files_of(2)))  # the fake's mbind moves nothing
+    [item] = result.report.items
+    assert item.name == "ops[4]-v6.1" and not item.ok
+    assert "pgmigrate_success expected 4, actual 0" in item.diff
+
+
+def test_any_counter_an_expectation_names_is_measured_but_record_keeps_the_migrations(
+        ) -> None:
+    def bump(addrs: Sequence[int], nodes: Sequence[int] | None) -> MovePagesResult:
+        if nodes is not None:  # the move, not the query after it
+            fake.files["/proc/vmstat"] = ("pgmigrate_success 1\nhtlb_buddy_alloc_success 1\n"
+                                          "pgfault 100\n")
+        return _nodes_answer(addrs, nodes)
+
+    fake = FakeSyscalls(files_of(2), answer=bump)
+    result = _verify(LEVELS / "01_first_move.toml", fake)
+    _, rec = result.records[0]
+    assert rec["vmstat_delta"]["htlb_buddy_alloc_success"] == 1
+    assert rec["vmstat_delta"]["pgfault"] == 100
+    recorded = tomllib.loads(record_toml(result, "6.1.0"))["expect"][0]["results"][0]
+    assert recorded["vmstat"] == {"pgmigrate_success": 1, "htlb_buddy_alloc_success": 1}
+
+
+def test_verify_imports_nothing_above_the_levels_layer() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, migratelab.verify.cli\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('migratelab.game', "
+            "'migratelab.tui', 'textual')))\n"
+            "print(bad)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"

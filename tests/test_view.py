@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from migratelab.game import view
+from migratelab.game.session import Session
 from migratelab.game.worlds import demo_runner
 from migratelab.kernel import Kernel, MachineSpec
 from migratelab.kernel.mm import PAGE_SIZE
@@ -55,9 +56,30 @@ def test_blocks_and_nodes_agree_with_the_allocations() -> None:
 
 
 def test_lru_and_pagevec_views() -> None:
-    r = demo_runner(pages=20)
-    lists = {lst.name: lst for lst in view.lru(r.k)[0].lists}
-    assert lists["inactive_anon"].pages == 20 and len(lists["inactive_anon"].heads) == 2
-    assert [v.pfns for v in view.pagevecs(r.k)] == [(), ()]
-    assert view.pages_on_node(r, "A", 0) == (20, 20)
-    assert view.node_count(r.k) == 2 and not view.lru_cache_disabled(r.k)
+    """Lists are drawn head to tail by address label: the last page added is the head."""
+    s = Session(lambda: demo_runner(pages=20))
+    machine = s.view()
+    lists = {lst.name: lst for lst in machine.lru[0].lists}
+    inactive = lists["inactive_anon"]
+    assert inactive.pages == 20 and inactive.folios == 20
+    assert inactive.labels == ("A[19]", "A[18]", "A[17]", "A[16]", "A[15]", "A[14]")
+    assert inactive.more == 14
+    assert machine.lru[0].isolated == () and machine.lru[0].isolated_pages == 0
+    assert [v.slots for v in machine.pagevecs] == [(), ()]
+    assert machine.pages_on_node("A", 0) == (20, 20)
+    assert machine.node_count == 2 and not machine.lru_cache_disabled
+
+
+def test_view_is_one_per_version_and_shows_isolation() -> None:
+    s = Session(lambda: demo_runner(pages=4))
+    first = s.view()
+    assert s.view() is first  # cached while nothing changes
+    s.submit(O.MovePages(range=O.RangeSpec(id="A", pages="all", node=1)), "move A -> 1")
+    while s.live is not None and not s.live.queued:
+        s.step()
+    machine = s.view()
+    assert machine is not first
+    assert machine.lru[0].isolated == ("A[0]",) and machine.lru[0].isolated_pages == 1
+    inactive = {lst.name: lst for lst in machine.lru[0].lists}["inactive_anon"]
+    assert "A[0]" not in inactive.labels and inactive.folios == 3
+    assert machine.label(s.live.addrs[3]) == "A[3]"

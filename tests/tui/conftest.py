@@ -23,3 +23,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def fixed_levels() -> list[PlayLevel]:
     """A stable level list for snapshots: the first shipped level and the demo."""
     return [load_play_level(FIRST), demo_level()]
+
+
+def split_level() -> PlayLevel:
+    """Level 09's world on v6.12: no free 2 MiB block on node 1, so the THP is split."""
+    import msgspec
+
+    from migratelab.levels import load_level
+    from migratelab.tui.world import from_level
+
+    level = load_level(LEVELS_DIR / "09_no_room_for_a_thp.toml")
+    level = msgspec.structs.replace(
+        level, level=msgspec.structs.replace(level.level, profile="v6.12"))
+    return from_level(level)

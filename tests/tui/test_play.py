@@ -102,7 +102,7 @@ async def test_explain_a_status_from_the_command_line() -> None:
         await pilot.press("colon", *"explain 1", "enter")
         await pilot.pause()
         assert "status[1] = 1" in str(screen.query_one("#msg").render())
-        answer = screen.query_one("#answer")
+        answer = screen.query_one("#pane-explain")
         assert answer.display and "add_page_for_migration isolated" in str(answer.render())
         assert not list(app._notifications)
         assert isinstance(app.focused, AddressSpace)

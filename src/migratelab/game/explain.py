@@ -229,4 +229,20 @@ def narrate(event: ev.Event, label: Callable[[int], str]) -> str:
                     "back to their LRU lists")
         case ev.Note():
             return f"note: {event.text}"
+        case ev.MbindEnter():
+            return (f"do_mbind(): {event.mode} {list(event.nodes)} on {event.npages} page(s) "
+                    f"from {label(event.start)}, flags {event.flags}")
+        case ev.MigratePagesEnter():
+            return (f"kernel_migrate_pages(): pid {event.pid}, pages on {list(event.old)} go "
+                    f"to {list(event.new)}")
+        case ev.QueuePages():
+            tail = f": -{event.errno}" if event.errno else ""
+            return (f"queue_pages_range(): {event.queued} folio(s) isolated, "
+                    f"{event.skipped_shared} left alone (mapped by another process), "
+                    f"{event.failed} counted as failed{tail}")
+        case ev.MigrateToNode():
+            return f"do_migrate_pages() -> migrate_to_node(): node {event.source} -> {event.dest}"
+        case ev.PolicySyscallExit():
+            tail = f" -1, errno {event.errno}" if event.errno else f" {event.ret}"
+            return f"sys_{event.syscall}(): returns{tail}"
     return f"{ev.KERNEL_NAMES.get(event.kind, event.kind)}: {event.render()}"

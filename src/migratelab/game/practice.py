@@ -79,8 +79,11 @@ def _anon(d: Draft, pages: int, placement: list[int]) -> str:
                      "range": [start, end - start]},
                     {"op": "touch", "id": rid, "pages": [[start, end - start]]}]
         start = end
-    where = ", ".join(f"{rid}[{i}] on node {n}" for i, n in enumerate(placement))
-    d.facts.append(f"{rid}: {pages} base pages of anonymous memory, written: {where}.")
+    if len(set(placement)) == 1:
+        where = f"on node {placement[0]}"
+    else:
+        where = "; ".join(f"{rid}[{i}] on node {n}" for i, n in enumerate(placement))
+    d.facts.append(f"{rid}: {pages} base pages of anonymous memory, written {where}.")
     return rid
 
 
@@ -287,6 +290,13 @@ def draft(seed: int, topic: str) -> Draft:
     rng = random.Random(f"migratelab-practice/{PROBLEM_VERSION}/{seed}/{topic}")
     d = Draft(rng=rng)
     TOPIC_BUILDERS[topic](d)
+    # freshly faulted pages wait in the per-CPU pagevecs; drain them before the staged
+    # ops (holds, forks) so the problem starts with every page on its LRU list
+    first_stage = next((i for i, op in enumerate(d.setup)
+                        if op["op"] in ("pagevec_hold", "fork", "pin", "fill_node")),
+                       len(d.setup))
+    d.setup.insert(first_stage, {"op": "lru_add_drain_all"})
     d.hint("Walk the request entry by entry as do_pages_move does: look the page up, "
            "then queue it or write a status.")
+    d.hint("After the call, `explain N` says why status[N] holds its value.")
     return d

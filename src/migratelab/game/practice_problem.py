@@ -62,7 +62,7 @@ def _level_dict(d: Draft, seed: int, profile: str, topic: str) -> dict[str, Any]
         "Predict what `move_pages` returns: `ret`, `errno` and every `status[]` slot."])
     return {
         "schema_version": 1,
-        "level": {"id": ident, "title": f"Practice: {topic} #{seed}", "chapter": 0,
+        "level": {"id": ident, "title": f"Practice: {topic}, seed {seed} ({profile})", "chapter": 0,
                   "order": 0, "profile": profile, "story": story,
                   "source": f"migratelab practice --seed {seed} --profile {profile} "
                             f"--topic {topic}"},

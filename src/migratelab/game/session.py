@@ -18,10 +18,14 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from migratelab.game.explain import Explanation, explain
+from migratelab.game.live import Observer
+from migratelab.game.machine_view import Labels, MachineView
+from migratelab.game.records import CallRecord, Change, LiveCall
+from migratelab.game.tracefmt import TraceLine, trace_line
 from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
 from migratelab.scenario import ops as O
@@ -32,42 +36,16 @@ from migratelab.scenario.runner import PendingSyscall, RunError, ScenarioRunner
 #: answer on a predict level and None elsewhere.
 GoalCheck = Callable[[ScenarioRunner, list[dict[str, Any]], Any], tuple[bool, str]]
 
-#: Which pane an event changes (the UI highlights it).
-PANE_OF: dict[str, str] = {
-    ev.SyscallEnter.kind: "request", ev.SyscallExit.kind: "status",
-    ev.LruDrain.kind: "lru", ev.LruCacheDisable.kind: "lru", ev.LruCacheEnable.kind: "lru",
-    ev.ChunkStart.kind: "batch", ev.BatchStart.kind: "batch", ev.BatchFlush.kind: "batch",
-    ev.PageIsolated.kind: "lru", ev.EntryResult.kind: "status", ev.NodeInvalid.kind: "status",
-    ev.StatusStore.kind: "status", ev.MigrateStart.kind: "batch", ev.MigratePass.kind: "batch",
-    ev.AllocTarget.kind: "nodes", ev.FolioMigrated.kind: "nodes", ev.FolioFailed.kind: "batch",
-    ev.ThpSplit.kind: "nodes", ev.MigrateEnd.kind: "batch", ev.Putback.kind: "lru",
-}
 #: Events after which "step over" stops: the end of a batch or of the call.
 BOUNDARY = frozenset({ev.MigrateEnd.kind, ev.SyscallExit.kind, ev.BatchFlush.kind})
 TRACE_LINES = 2000
+#: Calls with more entries than this run without per-page events (nobody can watch
+#: 262,144 isolations one by one; the batch-level events still show every step).
+WATCH_MAX_ENTRIES = 4096
 
 
 class SessionError(Exception):
     """An intent the session cannot carry out; the message is shown inline."""
-
-
-@dataclass(slots=True)
-class LiveCall:
-    """What the UI shows of the syscall in progress (from events only)."""
-
-    op: O.MovePages | O.Query
-    count: int
-    nodes: list[int]
-    flags: int
-    status: list[int]
-    batch: tuple[int, int, int | None] | None = None  # node, start, end (None: open)
-    flushes: list[tuple[int, int, int, str]] = field(default_factory=list)
-    migrate: dict[str, Any] | None = None
-    migrate_calls: int = 0
-    events: int = 0
-    done: bool = False
-    ret: int | None = None
-    errno: str | None = None
 
 
 #: Worlds with at most this many folios are snapshotted with deepcopy.
@@ -100,14 +78,24 @@ class Session:
         self.runner = self._fresh()
         self.history: list[dict[str, Any]] = []
         self.commands: list[str] = []
-        self.trace: deque[str] = deque(maxlen=TRACE_LINES)
+        self.trace: deque[TraceLine] = deque(maxlen=TRACE_LINES)
+        #: Trace lines ever appended (the pane keys its cache on it).
+        self.trace_count = 0
         self.live: LiveCall | None = None
+        self._observer: Observer | None = None
         self.last_event: ev.Event | None = None
         self.last_record: dict[str, Any] | None = None
-        #: Pane ids changed by the last step.
-        self.changed: frozenset[str] = frozenset()
+        #: The last finished call, as the UI shows it.
+        self.last_call: CallRecord | None = None
+        #: What the last step changed.
+        self.changed = Change.NONE
         #: Bumped on every state change; views key their caches on it.
         self.version = 0
+        self._labels = Labels()
+        #: vmstat when the current (or last) call began: the vmstat pane shows deltas.
+        self.vmstat_before: dict[str, int] = {}
+        self._view: MachineView | None = None
+        self._view_runner: ScenarioRunner | None = None
         self._pending: PendingSyscall | None = None
         self._undo: list[_Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
@@ -116,6 +104,18 @@ class Session:
         self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
+
+    def view(self) -> MachineView:
+        """The read-only picture of the machine at this version (one per version)."""
+        if self._view is None or self._view.version != self.version \
+                or self._view_runner is not self.runner:
+            self._view = MachineView(self.runner, self.version, self._labels)
+            self._view_runner = self.runner
+        return self._view
+
+    def _note(self, text: str) -> None:
+        self.trace.append(TraceLine(text, note=True))
+        self.trace_count += 1
 
     def _fresh(self) -> ScenarioRunner:
         runner = self._make_runner()
@@ -157,7 +157,7 @@ class Session:
 
     def regions(self) -> dict[str, int]:
         """Region id -> pages, for the command line."""
-        return {rid: reg.pages for rid, reg in self.runner.regions.items()}
+        return {r.id: r.pages for r in self.view().regions}
 
     def goal(self) -> tuple[bool, str]:
         """(met, detail) of the goal; never met while a call is in progress."""
@@ -204,13 +204,15 @@ class Session:
             self._ops.append(op)
             self.history.append(rec)
             self.commands.append(label)
-            self.trace.append(f"# {label}: drained {rec.get('drained', 0)} pages")
-            self.changed = frozenset({"lru", "pagevecs"})
+            self._note(f"# {label}: drained {rec.get('drained', 0)} pages")
+            self.changed = Change.LRU | Change.PAGEVECS | Change.TRACE
             self.version += 1
             return
         try:
-            pending = self.runner.start_syscall(op, index, self.runner.proc)
             addrs, nodes = self.runner.entries(op, index)
+            # per-page events only for calls someone can watch one by one
+            self.runner.detail = len(addrs) <= WATCH_MAX_ENTRIES
+            pending = self.runner.start_syscall(op, index, self.runner.proc)
             flags = self.runner.flags(op.flags, index) if isinstance(op, O.MovePages) else 0
         except RunError as exc:
             raise SessionError(exc.message) from None
@@ -219,10 +221,14 @@ class Session:
         self._pending = pending
         self.call_events = []
         self.commands.append(label)
-        self.live = LiveCall(op=op, count=len(addrs), nodes=nodes, flags=flags,
-                             status=[E.UNSET] * len(addrs))
-        self.trace.append(f"# {label}")
-        self.changed = frozenset({"request"})
+        self.vmstat_before = dict(self.view().vmstat)
+        self.live = LiveCall(command=label, count=len(addrs), addrs=addrs, nodes=nodes,
+                             flags=flags, status=[E.UNSET] * len(addrs),
+                             query=isinstance(op, O.Query) or op.nodes_null, op=op)
+        machine = self.view()
+        self._observer = Observer(self.live, machine.label, machine.locate)
+        self._note(f"# {label}")
+        self.changed = Change.REQUEST | Change.STATUS | Change.BATCH | Change.TRACE
         self.version += 1
 
     def step(self) -> ev.Event | None:
@@ -242,48 +248,22 @@ class Session:
             self._pending = None
             live.done = True
             live.ret, live.errno = rec["ret"], rec["errno"]
+            live.cursor = None
             if rec.get("status"):
                 live.status = list(rec["status"])
-            self.changed = frozenset({"status", "nodes", "address", "vmstat"})
+            self.last_call = CallRecord.from_history(rec, live.command, list(live.flushes))
+            self.changed = Change.STATUS | Change.NODES | Change.ADDRESS | Change.VMSTAT \
+                | Change.REQUEST | Change.BATCH | Change.LRU
             self.version += 1
             return None
-        self._observe(live, event)
+        assert self._observer is not None
+        self.changed = self._observer.observe(event)
         self.call_events.append(event)
         self.last_event = event
-        self.trace.append(event.render())
-        self.changed = frozenset({PANE_OF.get(event.kind, "trace"), "trace"})
+        self.trace.append(trace_line(event))
+        self.trace_count += 1
         self.version += 1
         return event
-
-    def _observe(self, live: LiveCall, event: ev.Event) -> None:
-        live.events += 1
-        if isinstance(event, ev.StatusStore):
-            end = min(event.end, len(live.status))
-            live.status[event.start:end] = [event.value] * max(end - event.start, 0)
-        elif isinstance(event, ev.BatchStart):
-            live.batch = (event.node, event.start, None)
-        elif isinstance(event, ev.ChunkStart):
-            live.batch = (-1, event.start, event.start + event.count)
-        elif isinstance(event, ev.BatchFlush):
-            live.batch = (event.node, event.start, event.end)
-            live.flushes.append((event.node, event.start, event.end, event.why))
-        elif isinstance(event, ev.MigrateStart):
-            live.migrate_calls += 1
-            live.migrate = {"node": event.node, "folios": event.folios, "mode": event.mode,
-                            "reason": event.reason, "pass": 0, "phase": "", "moved": 0,
-                            "failed": 0, "done": False}
-        elif isinstance(event, ev.MigratePass) and live.migrate is not None:
-            live.migrate.update({"pass": event.number, "phase": event.phase,
-                                 "left": event.folios})
-        elif isinstance(event, ev.FolioMigrated) and live.migrate is not None:
-            live.migrate["moved"] += 1
-        elif isinstance(event, ev.FolioFailed) and live.migrate is not None:
-            live.migrate["failed"] += 0 if event.retry else 1
-        elif isinstance(event, ev.MigrateEnd) and live.migrate is not None:
-            live.migrate.update({"done": True, "succeeded": event.succeeded,
-                                 "failed": event.failed, "ret": event.ret})
-        elif isinstance(event, ev.SyscallExit):
-            live.ret, live.errno = event.ret, event.errno
 
     @property
     def sandbox(self) -> bool:
@@ -315,8 +295,8 @@ class Session:
             raise SessionError(f"{text}: {exc.message}") from None
         self._undo.append(snap)
         self.commands.append(text)
-        self.trace.append(f"# {text}" + (f"  -> {', '.join(results)}" if results else ""))
-        self.changed = frozenset({"nodes", "address", "lru", "pagevecs", "vmstat"})
+        self._note(f"# {text}" + (f"  -> {', '.join(results)}" if results else ""))
+        self.changed = Change.ALL
         self.version += 1
 
     def predict(self, prediction: object, text: str) -> None:
@@ -331,7 +311,7 @@ class Session:
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""
         live = self.live
-        if live is None or not isinstance(live.op, (O.MovePages, O.Query)):
+        if live is None:
             raise SessionError("no move_pages call to explain yet")
         try:
             return explain(index, live.status, self.call_events, self.runner.k.profile)
@@ -341,25 +321,25 @@ class Session:
     def step_over(self, limit: int = 1_000_000) -> int:
         """Step to the end of the current batch (or call); returns events taken."""
         taken = 0
-        changed: set[str] = set()
+        changed = Change.NONE
         while self._pending is not None and taken < limit:
             event = self.step()
             taken += 1
             changed |= self.changed
             if event is None or event.kind in BOUNDARY:
                 break
-        self.changed = frozenset(changed)
+        self.changed = changed
         return taken
 
-    def finish(self) -> int:
-        """Run the call in progress to its end; returns events taken."""
+    def finish(self, limit: int | None = None) -> int:
+        """Run the call in progress to its end (or ``limit`` events); returns events taken."""
         taken = 0
-        changed: set[str] = set()
-        while self._pending is not None:
+        changed = Change.NONE
+        while self._pending is not None and (limit is None or taken < limit):
             self.step()
             changed |= self.changed
             taken += 1
-        self.changed = frozenset(changed)
+        self.changed = changed
         return taken
 
     def undo(self) -> bool:
@@ -372,9 +352,10 @@ class Session:
             self._pending = None
         self._restore(snap)
         self.live = None
+        self.last_call = None
         self.last_record = self.history[-1] if self.history else None
-        self.trace.append("# undo")
-        self.changed = frozenset({"nodes", "address", "lru", "status", "vmstat", "request"})
+        self._note("# undo")
+        self.changed = Change.ALL
         self.version += 1
         return True
 
@@ -390,8 +371,9 @@ class Session:
         self._undo.clear()
         self._ops.clear()
         self.live = None
+        self.last_call = None
         self.last_record = None
         self.last_event = None
-        self.trace.append("# reset")
-        self.changed = frozenset({"nodes", "address", "lru", "status", "vmstat", "request"})
+        self._note("# reset")
+        self.changed = Change.ALL
         self.version += 1

@@ -19,7 +19,6 @@ from migratelab.kernel.folio import (
     ZERO_PAGE,
     Folio,
 )
-from migratelab.kernel.lru import LRU_NAMES
 from migratelab.kernel.machine import Kernel
 from migratelab.kernel.mm import PAGE_SHIFT
 from migratelab.kernel.physmem import (
@@ -160,57 +159,6 @@ def blocks(k: Kernel, nid: int, first: int, count: int) -> list[BlockView]:
         elif kind == BLOCK_FILL:
             out.append(BlockView("fill", HPAGE_NR))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class LruListView:
-    """One LRU list: pages on it and labels of the folios at its head."""
-
-    name: str
-    pages: int
-    heads: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class LruNodeView:
-    """A node's five lists and its isolated page count."""
-
-    nid: int
-    isolated: int
-    lists: tuple[LruListView, ...]
-
-
-def lru(k: Kernel, heads: int = 2) -> list[LruNodeView]:
-    """Every node's LRU lists."""
-    out: list[LruNodeView] = []
-    for nid, vec in enumerate(k.lru.vecs):
-        counts = vec.counts()
-        lists = tuple(LruListView(name, counts[name],
-                                  tuple(f.label() for f in vec.head(name, heads)))
-                      for name in LRU_NAMES)
-        out.append(LruNodeView(nid, vec.nr_isolated, lists))
-    return out
-
-
-def lru_cache_disabled(k: Kernel) -> bool:
-    """Whether lru_cache_disable() is in force (adds bypass the pagevecs)."""
-    return bool(k.lru.disabled)
-
-
-@dataclass(frozen=True, slots=True)
-class PagevecView:
-    """One CPU's LRU-add pagevec."""
-
-    cpu: int
-    node: int
-    size: int
-    pfns: tuple[int, ...]
-
-
-def pagevecs(k: Kernel) -> list[PagevecView]:
-    """Every CPU's pagevec, in CPU order."""
-    return [PagevecView(c.cpu, c.node, k.lru.pagevec_size, tuple(f.pfn for f in c.pagevec))
-            for c in k.lru.cpus]
 
 
 def vmstat(k: Kernel) -> dict[str, int]:

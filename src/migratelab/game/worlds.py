@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from migratelab.game import view
 from migratelab.kernel.machine import Kernel, MachineSpec
 from migratelab.scenario import ops as O
 from migratelab.scenario.runner import ScenarioRunner
@@ -32,3 +35,10 @@ def demo_runner(pages: int = 64, mem_mb: int = 64, node: int = 0,
     runner = ScenarioRunner(k, detail=True)
     runner.run(list(demo_setup(pages, node)))
     return runner
+
+
+def all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]],
+                  prediction: Any = None) -> tuple[bool, str]:
+    """The demo level's goal: every page of A on node 1."""
+    on, total = view.pages_on_node(runner, "A", 1)
+    return on == total, f"{on}/{total} pages of A on node 1"

@@ -218,6 +218,15 @@ SWITCH_EXPLANATIONS: dict[str, Explanation] = {
                                     "presplit_partially_mapped"),
     "prot_none": _x("follow_page", "decides whether a PROT_NONE entry is followed",
                     "prot_none"),
+    "queue_pages_result": _x("queue_pages_range", "decides whether pages that cannot be "
+                             "queued only flag the range (EIO under MPOL_MF_STRICT) or are "
+                             "counted into the return value", "queue_pages_result"),
+    "fork_shared_hugetlb": _x("copy_page_range", "decides whether fork copies the page "
+                              "tables of a shared hugetlb mapping or lets the child fault "
+                              "them in", "fork_shared_hugetlb"),
+    "migrated_pte_mapped_thp": _x("migrate_folio_move", "decides whether a THP migrated "
+                                  "while PTE-mapped lands on the deferred split list",
+                                  "migrated_pte_mapped_thp"),
 }
 
 

@@ -21,6 +21,7 @@ from migratelab.kernel.folio import (
     PG_LAZYFREE,
     PG_LRU,
     PG_MLOCKED,
+    PG_PTE_MAPPED,
     PG_UNEVICTABLE,
     SHMEM,
     SWAP_ENTRY,
@@ -183,6 +184,8 @@ def _cow(k: Kernel, proc: Process, vma: Vma, idx: int, old: Folio) -> None:
     processes everywhere else. Page tables here are per page already, so only
     that one entry changes.
     """
+    if old.is_thp:
+        old.flags |= PG_PTE_MAPPED  # the writer's PMD is now PTEs (oracle 90 on 6.12)
     zap_range(k, proc, vma, idx, idx + 1)
     folio = _new_anon_page(k, proc, vma, idx)
     map_folio(folio, vma, idx, new_mapper=True)
@@ -199,6 +202,7 @@ def _file_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
         elif write:
             entry.flags |= PG_DIRTY
         return
+    _sync_readahead(k, proc, vma, idx)
     folio = page_cache_get(k, proc, vma, idx)
     if write and not vma.shared:
         map_folio(folio, vma, idx, new_mapper=True)
@@ -209,6 +213,24 @@ def _file_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
     map_folio(folio, vma, idx, new_mapper=True)
     if not write:
         _fault_around(vma, idx)
+
+
+#: The default read-ahead window (128 KiB of bdi->ra_pages).
+READAHEAD_PAGES = 32
+
+
+def _sync_readahead(k: Kernel, proc: Process, vma: Vma, idx: int) -> None:
+    """do_sync_mmap_readahead(): a fault on an ext4 page that is not cached reads
+    the window around it into the page cache (read-around: half before, half
+    after), unmapped. shmem/tmpfs has no read-ahead; the file is taken to end
+    where the mapping ends (oracle scenario 93)."""
+    backing = vma.backing
+    assert backing is not None
+    if backing.fs != "ext4" or vma.pgoff + idx in backing.cache:
+        return
+    lo = max(0, idx - READAHEAD_PAGES // 2)
+    for i in range(lo, min(vma.npages, lo + READAHEAD_PAGES)):
+        page_cache_get(k, proc, vma, i)
 
 
 #: fault_around_bytes: a read fault on a file also maps cached neighbours.

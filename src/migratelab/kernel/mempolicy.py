@@ -28,7 +28,7 @@ space cannot pass it) and shared-PMD hugetlb are not modelled.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -138,13 +138,8 @@ class _Queue:
     unmovable: bool = False
     shared: int = 0
     large: Folio | None = None
-    #: Where each queued folio is mapped (for the policy's interleave index).
-    where: dict[Folio, int] = field(default_factory=dict)
-
-
-def _required(q: _Queue, folio: Folio) -> bool:
-    """queue_folio_required(): the folio's node is (INVERT: is not) in the mask."""
-    return (folio.node in q.nmask) != bool(q.flags & MPOL_MF_INVERT)
+    #: Where each queued folio is mapped (an interleave policy's index), if asked.
+    where: dict[Folio, int] | None = None
 
 
 def _exclusive(k: Kernel, folio: Folio) -> bool:
@@ -166,7 +161,8 @@ def _add(q: _Queue, folio: Folio, ilx: int) -> bool:
     if ok:
         if not folio.is_hugetlb:
             q.pagelist.append(folio)
-        q.where[folio] = ilx
+        if q.where is not None:
+            q.where[folio] = ilx
     return ok
 
 
@@ -180,36 +176,52 @@ def _pmd_mapped(vma: Vma, folio: Folio, idx: int) -> bool:
 
 def _walk_vma(q: _Queue, vma: Vma, lo: int, hi: int) -> int:
     """The page-table walk of one VMA's part of the range; 0, 1 (6.1: stop, something
-    was unmovable with STRICT) or -EIO."""
+    was unmovable with STRICT) or -EIO. One pass per 2 MiB page-table range, as
+    walk_page_range() calls the pmd_entry hook; a folio mapped by one PMD (or a
+    hugetlb page) is looked at once for the whole range."""
     old = q.k.profile.queue_pages_result == "unmovable_flag"
     moving = bool(q.flags & MOVING)
-    strict_only = q.flags & (MPOL_MF_STRICT | MOVING) == MPOL_MF_STRICT
-    last: Folio | None = None
+    strict = bool(q.flags & MPOL_MF_STRICT)
+    strict_only = strict and not moving
+    invert = bool(q.flags & MPOL_MF_INVERT)
+    wanted = {n for n in range(len(q.k.nodes)) if (n in q.nmask) != invert}
+    pt = vma.pt
+    vpn_lo = vma.start >> PAGE_SHIFT
+    move_all = bool(q.flags & MPOL_MF_MOVE_ALL)
+    isolate, append = q.k.lru.isolate, q.pagelist.append
     idx = lo
     while idx < hi:
-        pmd_end = min(hi, idx + HPAGE_NR - ((vma.start >> PAGE_SHIFT) + idx) % HPAGE_NR)
+        pmd_end = min(hi, idx + HPAGE_NR - (vpn_lo + idx) % HPAGE_NR)
         unmovable = False
         while idx < pmd_end:
-            entry = vma.pt[idx]
-            ilx = vma.pgoff + idx
+            entry = pt[idx]
             idx += 1
-            if not isinstance(entry, Folio) or not _required(q, entry):
+            if not isinstance(entry, Folio) or entry.node not in wanted:
                 continue
-            whole = entry.is_hugetlb or (entry.is_thp and _pmd_mapped(vma, entry, idx - 1))
-            if whole or (entry.is_thp and not old):
-                if entry is last or entry is q.large:
-                    continue  # one folio: queued (or counted) once
-                last = q.large = entry
+            if entry.order:
+                if entry.is_hugetlb or _pmd_mapped(vma, entry, idx - 1):
+                    idx = pmd_end  # one PMD (or huge PTE): the folio, once
+                elif not old:
+                    if entry is q.large:
+                        continue  # a PTE-mapped large folio is counted once (6.7+)
+                    q.large = entry
             if not moving:
-                if old:
-                    return -E.EIO
                 q.nr_failed += 1
-                if strict_only:
+                if old or strict_only:
                     return -E.EIO
                 continue
-            if not _add(q, entry, ilx):
+            if not entry.order and q.where is None:  # the common case, inlined
+                if not move_all and entry.mapcount > 1:
+                    q.shared += 1
+                elif isolate(entry):
+                    append(entry)
+                else:
+                    q.nr_failed += 1
+                    unmovable = strict
+                continue
+            if not _add(q, entry, vma.pgoff + idx - 1):
                 q.nr_failed += 1
-                unmovable = bool(q.flags & MPOL_MF_STRICT)
+                unmovable = strict
         if old and unmovable:
             q.unmovable = True
             return 1  # a positive pmd_entry return ends walk_page_range()
@@ -281,6 +293,9 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
         yield from _drain(k)
     # the walk tests the nodemask the caller passed, not the policy made from it
     q = _Queue(k=k, flags=flags | MPOL_MF_INVERT, nmask=frozenset(nodes), pagelist=[])
+    target = policy or proc.policy
+    if target.mode == "interleave":
+        q.where = {}  # the target depends on each folio's offset
     k.track(q.pagelist)
     calls = 0
     try:
@@ -291,15 +306,16 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
         failed = q.nr_failed if k.profile.queue_pages_result == "nr_failed" else ret
         if not err and q.pagelist:
             calls = 1
-            target = policy or proc.policy
             local = k.cpus[proc.cpu].node
+            where = q.where
 
             def node_for(folio: Folio) -> int:
-                ilx = q.where.get(folio, 0) // (HPAGE_NR if folio.is_large else 1)
-                return target.candidates(local, len(k.nodes), ilx)[0]
+                ilx = where.get(folio, 0) if where is not None else 0
+                return target.candidates(local, len(k.nodes), ilx // folio.nr_pages)[0]
 
-            call = MigrateCall(target=node_for, cpu=proc.cpu, node=-1, detail=detail,
-                               reason=MR_MEMPOLICY_MBIND)
+            fixed = None if where is not None else node_for(q.pagelist[0])
+            call = MigrateCall(target=node_for, cpu=proc.cpu, node=-1 if fixed is None else fixed,
+                               detail=detail, fixed_node=fixed, reason=MR_MEMPOLICY_MBIND)
             nr = yield from migrate_pages(k, q.pagelist, call)
             failed = failed or nr
         if failed and flags & MPOL_MF_STRICT and ret >= 0 and (
@@ -412,6 +428,7 @@ def migrate_to_node(k: Kernel, mm: Mm, source: int, dest: int, flags: int, cpu: 
         yield QueuePages(queued=len(q.pagelist), skipped_shared=q.shared, failed=q.nr_failed,
                          errno=None)
         err = 0
+        calls = 1 if q.pagelist else 0
         if q.pagelist:
             call = MigrateCall(target=lambda _f: dest, cpu=cpu, node=dest, detail=detail,
                                fixed_node=dest, reason=MR_SYSCALL)
@@ -422,7 +439,7 @@ def migrate_to_node(k: Kernel, mm: Mm, source: int, dest: int, flags: int, cpu: 
                 q.pagelist.clear()
         if err >= 0 and k.profile.queue_pages_result == "nr_failed":
             err += q.nr_failed
-        return err, 1 if q.where else 0  # one migrate_pages() call if anything was queued
+        return err, calls
     finally:
         k.untrack(q.pagelist)
 

@@ -312,8 +312,9 @@ SWITCH_HISTORY: dict[str, tuple[Change, ...]] = {
         Change("deferred_split", "(Usama Arif)",
                "mm: introduce a pageflag for partially mapped folios", "6.12",
                "observed, commit not pinned down: real 6.12 splits a THP on the migration "
-               "after one made while it was PTE-mapped [R:81_thp_mprotect_half, "
-               "R:63_mbind_move_thp]"),
+               "after one made while it was PTE-mapped (by a VMA split or a child's "
+               "copy-on-write) [R:81_thp_mprotect_half, R:63_mbind_move_thp, "
+               "R:90_thp_second_migration, R:91_thp_partial_mbind_twice]"),
     ),
 }
 

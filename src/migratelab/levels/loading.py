@@ -101,9 +101,9 @@ def load_level(path: str | Path) -> Level:
     """Read, decode and validate a level file; raises :class:`LevelError` (one line)."""
     p = Path(path)
     try:
-        raw = read_input(p)
+        raw = read_input(p, MAX_LEVEL_BYTES)
     except InputError as exc:
-        raise LevelError(str(exc)) from None
+        raise LevelError(str(exc), missing=exc.missing) from None
     return parse_level(raw, str(p))
 
 

@@ -37,6 +37,8 @@ MAX_LEVEL_BYTES = 256 * 1024
 MAX_HINTS = 20
 MAX_EXPECT = 100
 MAX_TEXT = 20_000
+#: Nodes one migrate_pages op may list in ``from`` or ``to``.
+MAX_NODES_LISTED = 64
 
 
 class Problem(Exception):
@@ -184,6 +186,13 @@ class Rules:
             self._flags(f"{where}.flags", op.flags)
         elif isinstance(op, O.SetMempolicy):
             self._policy(where, op.mode, op.node, op.nodes)
+        elif isinstance(op, O.MigratePages):
+            for name, refs in (("from", op.from_), ("to", op.to)):
+                if len(refs) > MAX_NODES_LISTED:
+                    raise Problem(f"{where}.{name}", f"more than {MAX_NODES_LISTED} nodes")
+                for i, ref in enumerate(refs):
+                    self.node(f"{where}.{name}[{i}]", ref, must_exist=False)
+            self._pid(f"{where}.pid", op.pid, world)
         elif isinstance(op, (O.Touch, O.Vmsplice, O.PagevecHold, O.Pin, O.LockPage,
                              O.Writeback)):
             pages = self.region(f"{where}.id", world, op.id)
@@ -248,6 +257,12 @@ class Rules:
                 raise Problem(f"{where}[{i}]", f"unknown flag {name!r} (known: "
                                                f"{', '.join(FLAG_BITS)})")
 
+    def _pid(self, where: str, pid: O.PidRef, world: World) -> None:
+        if isinstance(pid, str) and pid != "self" and (
+                not pid.startswith("child:") or pid[6:] not in world.children):
+            raise Problem(where, f"expected 'self', 'child:NAME' of a live "
+                                 f"child or an int, got {pid!r}")
+
     def request(self, where: str, op: Request, world: World) -> None:
         """A move_pages or query request: regions, pages, nodes, flags and pid."""
         n = len(op.entries or [])
@@ -280,8 +295,4 @@ class Rules:
                 self.int_in(f"{where}.count", op.count, 0, MAX_ENTRIES)
             if op.status is not None and len(op.status) > MAX_ENTRIES:
                 raise Problem(f"{where}.status", f"more than {MAX_ENTRIES} entries")
-        pid = op.pid
-        if isinstance(pid, str) and pid != "self" and (
-                not pid.startswith("child:") or pid[6:] not in world.children):
-            raise Problem(f"{where}.pid", f"expected 'self', 'child:NAME' of a live "
-                                          f"child or an int, got {pid!r}")
+        self._pid(f"{where}.pid", op.pid, world)

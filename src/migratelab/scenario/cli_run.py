@@ -54,10 +54,11 @@ def main(args: argparse.Namespace) -> int:
             return _fail(str(exc))
     for path, scen in loaded:
         if scen.min_nodes and scen.min_nodes > args.nodes:
-            why = f"needs {scen.min_nodes} nodes, --nodes {args.nodes}"
-            # under --json every line is JSON, a skipped scenario too
-            print(json.dumps({"name": scen.name, "skipped": why}) if args.json
-                  else f"{scen.name}: skipped ({why})")
+            # under --json every line is JSON, a skipped scenario too, in the shape
+            # the real runner writes (run_scenario returns it without running)
+            skipped = run_scenario(scen, Kernel(MachineSpec(nodes=args.nodes), profiles[0]))
+            print(json.dumps(skipped) if args.json
+                  else f"{scen.name}: skipped ({skipped['skipped']}, --nodes {args.nodes})")
             continue
         results: list[tuple[str, dict[str, Any], list[Event]]] = []
         for prof in profiles:

@@ -4,10 +4,12 @@ What counts for agreement (``shared/conformance/FORMAT.md``): ``ret``, ``errno``
 ``status_str`` (or ``status_hist``), ``after_nodes_str`` (or
 ``after_nodes_hist``) and the six vmstat counters of
 :data:`~migratelab.kernel.machine.AGREEMENT_COUNTERS`. Query records compare
-``ret``, ``errno`` and ``status_str``; ``mbind`` and ``madvise`` records ``ret``
-and ``errno`` (and mbind's counters when it moved pages); ``migrate_pages``
-records ``ret``, ``errno`` and ``after_nodes_str`` (its real vmstat delta also
-counts the interpreter's own pages, so it is not compared).
+``ret``, ``errno`` and ``status_str`` (or ``status_hist``); ``mbind`` and
+``madvise`` records ``ret`` and ``errno`` (and mbind's counters when it moved
+pages); ``migrate_pages`` records ``ret``, ``errno`` and ``after_nodes_str`` (its
+real vmstat delta also counts the interpreter's own pages, so it is not
+compared). The records of ops a forked child ran (``child_ops``) are compared the
+same way.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from migratelab.kernel.machine import AGREEMENT_COUNTERS
 
 MOVE_FIELDS = ("ret", "errno", "status_str", "status_hist", "after_nodes_str",
                "after_nodes_hist")
-QUERY_FIELDS = ("ret", "errno", "status_str")
+QUERY_FIELDS = ("ret", "errno", "status_str", "status_hist")
 FIELDS = {"move_pages": MOVE_FIELDS, "query": QUERY_FIELDS, "mbind": ("ret", "errno"),
           "madvise": ("ret", "errno"), "migrate_pages": ("ret", "errno", "after_nodes_str")}
 #: Records whose vmstat_delta counts only what the syscall itself did.
@@ -47,10 +49,19 @@ def first_difference(expected: dict[str, Any], actual: dict[str, Any]) -> str | 
 
 def compare_run(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
     """Every differing record of a scenario run (first field of each)."""
-    got = {rec["i"]: rec for rec in actual["ops"]}
+    return _compare_ops(expected["ops"], actual.get("ops", []), "")
+
+
+def _compare_ops(expected: list[dict[str, Any]], actual: list[dict[str, Any]], where: str
+                 ) -> list[str]:
+    got = {rec["i"]: rec for rec in actual}
     out: list[str] = []
-    for rec in expected["ops"]:
-        diff = first_difference(rec, got.get(rec["i"], {}))
+    for rec in expected:
+        mine = got.get(rec["i"], {})
+        diff = first_difference(rec, mine)
         if diff:
-            out.append(diff)
+            out.append(where + diff)
+        if "child_ops" in rec:
+            out.extend(_compare_ops(rec["child_ops"], mine.get("child_ops", []),
+                                    f"{where}ops[{rec['i']}].child_ops: "))
     return out

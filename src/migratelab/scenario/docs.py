@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from migratelab.kernel.events import EVENT_TYPES, KERNEL_NAMES
+from migratelab.kernel.explanations import EXPLANATIONS
 from migratelab.kernel.profiles import PROFILES, SWITCH_HISTORY, Profile, switch_origin
 
 
@@ -61,5 +62,14 @@ def events_markdown() -> str:
     out += ["", "## Meanings", ""]
     for cls in EVENT_TYPES:
         out.append(f"- `{cls.kind}`: {(cls.__doc__ or '').strip()}")
+    out += ["", "## Reasons", "",
+            "The `reason` fields hold one of these (`migratelab.kernel.reasons.Reason`); the "
+            "words come from `migratelab.kernel.explanations`, the table `explain` and the "
+            "trace narration read.", "",
+            "| reason | decided by | profile switch | what it means (after \"the entry\") |",
+            "|---|---|---|---|"]
+    for reason, x in EXPLANATIONS.items():
+        switch = f"`{x.switch}`" if x.switch else "-"
+        out.append(f"| `{reason.name}` | `{x.function}()` | {switch} | {x.text} |")
     out.append("")
     return "\n".join(out)

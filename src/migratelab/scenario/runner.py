@@ -200,15 +200,17 @@ class ScenarioRunner(Resolver):
 
 def run_scenario(scenario: O.Scenario, kernel: Kernel, detail: bool = False,
                  sink: list[Event] | None = None) -> dict[str, Any]:
-    """Run a whole scenario; the result has the harness's top-level shape."""
+    """Run a whole scenario; the result has the harness's top-level shape
+    (``guest_runner.run_scenario``), including its ``skipped`` form when the machine
+    has fewer nodes than ``min_nodes``."""
+    res: dict[str, Any] = {"name": scenario.name, "description": scenario.description,
+                           "kernel": kernel.profile.name, "nodes": len(kernel.nodes), "ok": True}
+    if (scenario.min_nodes or 1) > len(kernel.nodes):
+        res.update({"skipped": f"needs {scenario.min_nodes} nodes", "ops": []})
+        return res
     runner = ScenarioRunner(kernel, detail=detail)
     before = Counter(kernel.vmstat)
-    ops = runner.run(scenario.ops, sink)
-    return {
-        "name": scenario.name,
-        "kernel": kernel.profile.name,
-        "nodes": len(kernel.nodes),
-        "ops": ops,
-        "vmstat_delta": {c: kernel.vmstat[c] - before[c] for c in AGREEMENT_COUNTERS},
-        "notes": runner.notes,
-    }
+    res["ops"] = runner.run(scenario.ops, sink)
+    res["vmstat_delta"] = {c: kernel.vmstat[c] - before[c] for c in AGREEMENT_COUNTERS}
+    res["notes"] = runner.notes
+    return res

@@ -123,7 +123,12 @@ class MigrateLabApp(App[None]):
             self.record_win(result)
 
         def after(choice: str | None) -> None:
-            if choice == "next":
+            practice = result.level.extra.get("practice")
+            if choice == "next" and practice is not None:  # the next problem, not a level
+                self.post_message(PracticeNext(int(practice["seed"]) + 1,
+                                               str(practice["profile"]),
+                                               str(practice["topic"])))
+            elif choice == "next":
                 self.open_next(result.level)
             elif choice == "levels":
                 self.pop_screen()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.style import Style
+from rich.text import Text
 
 NODE_COLOURS = ("cyan", "magenta", "yellow", "green", "bright_blue", "red", "bright_cyan",
                 "bright_magenta")
@@ -24,4 +25,29 @@ def node_style(node: int) -> Style:
 
 
 DIM = Style(color="bright_black")
+BOLD = Style(bold=True)
+ERROR = Style(color="red", bold=True)
+OK = Style(color="green", bold=True)
+#: The entry being processed (the kernel's cursor): reverse video, by shape too.
+NOW = Style(reverse=True, bold=True)
+#: Marks of the last step (frames that changed, the current trace line).
+LAST = Style(color="black", bgcolor="yellow", bold=True)
 CHANGED_MARK = "◆ "
+
+
+def legend(entries: list[tuple[str, Style, str]], width: int) -> Text:
+    """Legend entries ``glyph meaning`` packed into lines of ``width``, never split."""
+    out = Text(no_wrap=True)
+    col = 0
+    for glyph, style, words in entries:
+        size = len(glyph) + 1 + len(words)
+        if col and col + 2 + size > width:
+            out.append("\n")
+            col = 0
+        elif col:
+            out.append("  ")
+            col += 2
+        out.append(glyph, style)
+        out.append(" " + words, DIM)
+        col += size
+    return out

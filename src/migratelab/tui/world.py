@@ -14,9 +14,8 @@ from typing import Any
 
 import msgspec
 
-from migratelab.game import view
 from migratelab.game.session import GoalCheck, Session
-from migratelab.game.worlds import demo_machine, demo_runner, demo_setup
+from migratelab.game.worlds import all_on_node_1, demo_machine, demo_runner, demo_setup
 from migratelab.scenario.runner import ScenarioRunner
 
 
@@ -150,12 +149,6 @@ def shipped() -> list[PlayLevel]:
     return out or [demo_level()]
 
 
-def _all_on_node_1(runner: ScenarioRunner, history: list[dict[str, Any]],
-                   prediction: Any = None) -> tuple[bool, str]:
-    on, total = view.pages_on_node(runner, "A", 1)
-    return on == total, f"{on}/{total} pages of A on node 1"
-
-
 def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
     """A built-in level: move every page of A to node 1."""
     return PlayLevel(
@@ -164,7 +157,7 @@ def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
         profile="v6.12",
         goal_text="every page of A on node 1",
         hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
-        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1,
+        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=all_on_node_1,
         world_for=lambda profile: demo_runner(pages, mem_mb, profile=profile),
         machine=demo_machine(mem_mb), setup_ops=list(demo_setup(pages)))
 

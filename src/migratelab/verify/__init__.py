@@ -5,5 +5,5 @@
 ``fill`` (the ops),
 ``cases`` / ``preflight`` / ``check`` (what a file asks, refusals, judging),
 ``report`` and ``cli``. This package sits beside the game: it uses the scenario
-layer's ops and comparison code and nothing above it.
+layer's ops and the levels layer's loading and comparison code, nothing above.
 """

@@ -33,7 +33,7 @@ class Check:
     label: str
     expected: ExpectResult | None
     #: The call, and the expectation's own setup ops (for ``--record``).
-    request: Request
+    request: Request | O.Mbind
     setup: list[Any] = field(default_factory=list)
 
 
@@ -69,12 +69,20 @@ def scenario_case(scen: O.Scenario, profile: str, nodes: int) -> Case:
     sim = _simulated(scen, profile, nodes)
     checks = []
     for i, op in enumerate(scen.ops):
-        if isinstance(op, CALL_OPS):
+        if isinstance(op, (*CALL_OPS, O.Mbind)) and (not isinstance(op, O.Mbind)
+                                                      or _moving(op)):
             rec = sim.get(i)
             expected = None if rec is None else _without_calls(
                 msgspec.convert(record_as_result(rec, [profile]), ExpectResult))
             checks.append(Check(i, f"ops[{i}]-{profile}", "", expected, op))
     return Case(ops, checks)
+
+
+def _moving(op: O.Mbind) -> bool:
+    """An mbind that migrates: a call whose ret, errno and vmstat are compared."""
+    names = [] if isinstance(op.flags, int) else op.flags
+    bits = op.flags if isinstance(op.flags, int) else 0
+    return bool(bits & 6) or bool({"MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"} & set(names))
 
 
 def _simulated(scen: O.Scenario, profile: str, nodes: int) -> dict[int, dict[str, Any]]:

@@ -63,6 +63,8 @@ class FileResult:
     profile: str | None = None
     #: True when the file could not be read, was refused, or an op could not run.
     could_not_run: bool = False
+    #: True when the file was read but cannot run here (``load_error`` says why).
+    refused: bool = False
     #: (check, record) of every call that ran, for ``--record``.
     records: list[tuple[Check, dict[str, Any]]] = field(default_factory=list)
     #: Level or scenario, once loaded.
@@ -85,7 +87,7 @@ def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = 
     try:
         source = load(path)
     except InputError as exc:
-        return _refused(result, str(exc))
+        return _refused(result, str(exc), refused=False)
     result.source = source
     chosen = profile or closest_profile(host.release)
     result.profile = chosen
@@ -111,9 +113,10 @@ def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = 
     return result
 
 
-def _refused(result: FileResult, message: str) -> FileResult:
+def _refused(result: FileResult, message: str, refused: bool = True) -> FileResult:
     result.report.load_error = message
     result.could_not_run = True
+    result.refused = refused
     return result
 
 

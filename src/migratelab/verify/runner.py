@@ -192,7 +192,7 @@ class RealRunner:
                 fill.fill_node(self, op, rec)
             else:
                 fill.release_fill(self)
-        elif O.op_name(op) == "migrate_pages":
+        elif isinstance(op, O.MigratePages):
             self._migrate_pages(op, rec)
         elif isinstance(op, (O.Cat, O.MemcpyBench)):
             rec["skipped"] = "verify does not run diagnostic ops"
@@ -206,14 +206,17 @@ class RealRunner:
             raise RealRunError(f"sysctl path {path!r} is outside {', '.join(SYSCTL_ROOTS)}")
         self.restorer.write(path, str(op.value))
 
-    def _migrate_pages(self, op: Any, rec: dict[str, Any]) -> None:
-        """migrate_pages(2): ret is the number of pages it could not move (or -1)."""
-        pid = self.pid(getattr(op, "pid", "self"))
-        old = [self.node(n) for n in getattr(op, "from_", [])]
-        new = [self.node(n) for n in getattr(op, "to", [])]
+    def _migrate_pages(self, op: O.MigratePages, rec: dict[str, Any]) -> None:
+        """migrate_pages(2): ret is the number of pages it could not move (or -1). The
+        record has the simulator's fields (vmstat here also counts this interpreter's
+        own pages, so only the regions' placement is comparable)."""
+        pid = self.pid(op.pid)
+        old = [self.node(n) for n in op.from_]
+        new = [self.node(n) for n in op.to]
         before = read_vmstat(self.sys)
         rc, err = self.sys.migrate_pages(pid, old, new)
-        rec.update({"ret": rc, "errno": errno_name(err) if err else None,
+        rec.update({"pid": pid, "from": old, "to": new, "ret": rc,
+                    "errno": errno_name(err) if err else None,
                     "vmstat_delta": vmstat_delta(before, read_vmstat(self.sys))})
         rec["after_nodes_str"] = {
             rid: [status_str(v) for v in self.sys.move_pages(

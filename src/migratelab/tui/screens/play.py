@@ -1,20 +1,24 @@
-"""The play screen: panes over the engine, composing, stepping, undo, winning."""
+"""The play screen: panes over the engine, composing, stepping, undo, winning.
+
+The layout depends on the terminal's width (see :mod:`.play_layout`); the
+screen recomposes when a resize crosses a breakpoint. State the panes share
+lives here, once, as reactives bound down to them.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Static, TabbedContent
 
 from migratelab.game import tool_commands as T
-from migratelab.game import view
 from migratelab.game.commands import (
     EXAMPLE_PREDICTION,
     CommandError,
@@ -23,41 +27,32 @@ from migratelab.game.commands import (
     Stage,
     parse,
 )
+from migratelab.game.records import Change
 from migratelab.game.session import SessionError
 from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
 from migratelab.tui.screens import play_tools
-from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
-from migratelab.tui.widgets.batch_pane import BatchPane
+from migratelab.tui.screens.play_engine import SPEEDS, TICK, Driver
+from migratelab.tui.screens.play_layout import TABS, TITLES, compose_panes, mode_for
+from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
-from migratelab.tui.widgets.frame_map import FrameMap
-from migratelab.tui.widgets.goal_pane import GoalPane
-from migratelab.tui.widgets.lru_pane import LruPane
-from migratelab.tui.widgets.pagevec_pane import PagevecPane
+from migratelab.tui.widgets.notes import Narration
 from migratelab.tui.widgets.prediction_table import verdict
-from migratelab.tui.widgets.request_pane import RequestPane, draft_command
-from migratelab.tui.widgets.status_pane import StatusPane
-from migratelab.tui.widgets.trace_pane import TracePane
-from migratelab.tui.widgets.vmstat_pane import VmstatPane
+from migratelab.tui.widgets.request_pane import Draft, draft_command
 
 if TYPE_CHECKING:
     from migratelab.tui.world import PlayLevel
 
-#: Events per second at each speed setting.
-SPEEDS = (2, 10, 50, 250, 2000)
-TICK = 0.05
-#: Which tab shows which pane.
-TAB_OF = {"request": "tab-call", "batch": "tab-call", "status": "tab-call",
-          "nodes": "tab-nodes", "lru": "tab-lru", "pagevecs": "tab-lru",
-          "trace": "tab-trace", "vmstat": "tab-vmstat"}
-PANE_TITLES = {"pane-address": "address space", "pane-request": "request",
-               "pane-batch": "batch · migrate_pages", "pane-status": "status[]",
-               "pane-nodes": "nodes · frame map", "pane-lru": "LRU lists",
-               "pane-pagevecs": "per-CPU pagevecs", "pane-trace": "trace",
-               "pane-vmstat": "vmstat", "pane-goal": "goal", "side": "goal"}
-TAB_TITLES = {"tab-call": "Call", "tab-nodes": "Nodes", "tab-lru": "LRU",
-              "tab-trace": "Trace", "tab-vmstat": "vmstat", "tab-goal": "Goal"}
+#: The pane that shows each kind of change, most telling first (narrow tabs follow it).
+FOLLOW = ((Change.NODES, "tab-nodes"), (Change.LRU, "tab-lru"),
+          (Change.STATUS | Change.BATCH | Change.REQUEST, "tab-call"),
+          (Change.PAGEVECS, "tab-lru"), (Change.VMSTAT, "tab-vmstat"))
+#: Change flag -> pane id (a pane whose part changed gets a marked border).
+PANE_OF = {Change.REQUEST: "pane-request", Change.BATCH: "pane-batch",
+           Change.STATUS: "pane-status", Change.NODES: "pane-nodes", Change.LRU: "pane-lru",
+           Change.PAGEVECS: "pane-pagevecs", Change.VMSTAT: "pane-vmstat",
+           Change.ADDRESS: "pane-address"}
 
 
 class PlayScreen(Screen[None]):
@@ -66,8 +61,8 @@ class PlayScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "call", "Call move_pages", id="play.call", priority=False),
         Binding("s", "step", "Step", id="play.step"),
-        Binding("n", "step_over", "Step over batch", id="play.over"),
-        Binding("r", "run", "Run/pause", id="play.run"),
+        Binding("n", "step_over", "Batch", id="play.over", tooltip="Step over the batch"),
+        Binding("r", "run", "Run", id="play.run", tooltip="Run/pause"),
         Binding("e", "finish", "Run to end", id="play.finish", show=False),
         Binding("plus,equals_sign", "speed(1)", "Faster", id="play.faster", show=False),
         Binding("minus", "speed(-1)", "Slower", id="play.slower", show=False),
@@ -75,15 +70,27 @@ class PlayScreen(Screen[None]):
         Binding("R", "reset", "Reset", id="play.reset", show=False),
         Binding("a", "toggle_all", "Toggle MPOL_MF_MOVE_ALL", id="play.moveall", show=False),
         Binding("c", "clear", "Clear request", id="play.clear", show=False),
-        Binding("colon,slash", "command", "Command line", id="play.command"),
+        Binding("f", "fold", "Fold/unfold per-page trace", id="play.fold", show=False),
+        Binding("colon,slash", "command", "Type", id="play.command", tooltip="Command line"),
         Binding("t", "next_tab", "Next tab", id="play.tab", show=False),
         Binding("h", "hint", "Hint", id="play.hint"),
         Binding("C", "compare", "Compare two kernels", id="play.compare", show=False),
         Binding("S", "solution", "Show solution", id="play.solution", show=False),
         Binding("G", "goal", "Show goal", id="play.goal", show=False),
         Binding("W", "save", "Save as level", id="play.save", show=False),
-        Binding("q", "leave", "Levels", id="play.leave"),
+        Binding("q", "leave", "Levels", id="play.leave", show=False),
     ]
+
+    #: Bumped after every change of the session; every pane is bound to it.
+    version: reactive[int] = reactive(0, init=False)
+    #: The request being composed: (region, page) -> node.
+    draft: reactive[Draft] = reactive(dict, init=False)
+    move_all: reactive[bool] = reactive(False, init=False)
+    #: Per-page trace events shown one by one (True) or folded under their batch.
+    unfolded: reactive[bool] = reactive(False, init=False)
+    #: The last ``explain`` answer (shown in its pane, not a notification).
+    answer: reactive[str] = reactive("", init=False)
+    hints_shown: reactive[int] = reactive(0, init=False)
 
     def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
@@ -91,71 +98,91 @@ class PlayScreen(Screen[None]):
         self.solved_before = solved_before
         self.level = level
         self.session = level.session()
-        self.speed = 2
+        self.driver = Driver(self)
         self.won = False
-        self._run_timer: Timer | None = None
+        self.cursor = 0
+        self._mode = ""
+        self._replay_timer: Timer | None = None
         self._replay: SolutionReplay | None = None
+        self._judged: object | None = None
         self._budget = 0.0
         self._shown_title = ""
-        self._judged: object | None = None
+        self._pinned_tab = False
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        """Title bar, address space, tabbed panes, side goal panel, command line."""
-        s = self.session
+        """Title bar, narration, the panes for this width, command line."""
+        self._mode = mode_for(self.app.size.width)
         yield Static(self._title(), id="titlebar", markup=False)  # a level title is text
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield AddressSpace(s, id="pane-address", classes="pane")
-                yield Static("", id="cursorinfo")
-            with TabbedContent(id="tabs", initial="tab-call"):
-                with TabPane("Call", id="tab-call"), Vertical():
-                    yield RequestPane(s, id="pane-request")
-                    yield BatchPane(s, id="pane-batch")
-                    yield StatusPane(s, id="pane-status")
-                with TabPane("Nodes", id="tab-nodes"):
-                    yield FrameMap(s, id="pane-nodes", classes="pane")
-                with TabPane("LRU", id="tab-lru"), Vertical():
-                    yield LruPane(s, id="pane-lru")
-                    yield PagevecPane(s, id="pane-pagevecs")
-                with TabPane("Trace", id="tab-trace"):
-                    yield TracePane(s, id="pane-trace")
-                with TabPane("vmstat", id="tab-vmstat"):
-                    yield VmstatPane(s, id="pane-vmstat")
-                with TabPane("Goal", id="tab-goal"):
-                    yield GoalPane(s, self.level, id="pane-goal")
-            yield GoalPane(s, self.level, id="side", classes="side")
-        yield Static("", id="answer", classes="answer", markup=False)  # A[100] is text
+        yield Narration(self.session, id="narration").data_bind(PlayScreen.version)
+        yield from compose_panes(self, self._mode)
         yield CommandLine(self.session.regions, id="cmd")
         yield Static("", id="msg", markup=False)  # echoes what the user typed
-        yield Footer()
+        yield Footer(compact=self._mode == "narrow",
+                     show_command_palette=self._mode != "narrow")
 
     def on_mount(self) -> None:
         """Focus the address space and draw everything."""
         if not self.children:  # popped before it mounted (a key burst)
             return
-        for wid, title in PANE_TITLES.items():
-            self.query_one(f"#{wid}").border_title = title
+        self._after_compose()
+
+    def _after_compose(self) -> None:
+        self.set_class(True, f"-{self._mode}")
+        for wid, title in TITLES.items():
+            for w in self.query(f"#{wid}"):
+                w.border_title = title
         self.query_one(AddressSpace).focus()
-        self.query_one("#cursorinfo", Static).update(LEGEND)
-        if self.level.goal_check is not None and not self.app.has_class("-wide"):
-            # no side panel: show the story and the goal before anything else
+        if self._mode == "narrow" and self.level.goal_check is not None \
+                and self.session.live is None:
+            # no side column: show the story and the goal before anything else
             self.query_one(TabbedContent).active = "tab-goal"
         self._sync()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Recompose when the width crosses a layout breakpoint."""
+        mode = mode_for(event.size.width)
+        if self._mode and mode != self._mode:
+            for old in ("-wide", "-medium", "-narrow"):
+                self.remove_class(old)
+            self.cursor = self.query_one(AddressSpace).cursor
+            self.call_after_refresh(self._recompose)
+
+    async def _recompose(self) -> None:
+        await self.recompose()
+        self._after_compose()
+
+    def _tabs(self) -> TabbedContent | None:
+        found = self.query(TabbedContent)
+        return found.first() if found else None
+
     def _show_call(self) -> None:
         """A call started: its request, batch and status[] are what matter now."""
-        self.query_one(TabbedContent).active = "tab-call"
+        self._pinned_tab = False
+        tabs = self._tabs()
+        if tabs is not None and self._mode == "narrow":
+            tabs.active = "tab-call"
+
+    def _follow(self, changed: Change) -> None:
+        """Narrow layout: show the tab of what the last step changed most tellingly."""
+        tabs = self._tabs()
+        if tabs is None or self._mode != "narrow" or self._pinned_tab:
+            return
+        for flag, tab in FOLLOW:
+            if changed & flag:
+                if tabs.active != tab:
+                    tabs.active = tab
+                return
 
     def _title(self) -> str:
-        speed = SPEEDS[self.speed]
+        speed = SPEEDS[self.driver.speed]
         state = "running" if self._is_running() else ("in call" if self.session.busy else "idle")
         return (f" migratelab ─ {self.level.title}   [{state}, {speed} ev/s]"
                 f"   syscalls {self.session.syscalls}"
                 + (f"/par {self.level.par}" if self.level.par else ""))
 
     def _is_running(self) -> bool:
-        return self._run_timer is not None
+        return self.driver.running or self._replay_timer is not None
 
     # -- attributes down --------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -166,26 +193,31 @@ class PlayScreen(Screen[None]):
     def _sync(self) -> None:
         if not self.children:  # a late timer or message while the screen is torn down
             return
+        if self.driver.threaded:
+            return  # the engine thread is changing the machine: keep the last picture
         s = self.session
-        v = s.version
-        heavy = {"nodes", "address"} & s.changed or not s.busy
-        for pane in self.query(".pane"):
-            # the page views only redraw when pages moved (or no call is running)
-            if isinstance(pane, (AddressSpace, FrameMap)) and not heavy:
-                continue
-            if hasattr(pane, "version"):
-                pane.version = v
-            pane.set_class(pane.id is not None and pane.id.removeprefix("pane-") in s.changed,
-                           "-changed")
-        for w in (self.query_one("#side", GoalPane), self.query_one("#pane-goal", GoalPane)):
-            w.version = v
-        tabs = self.query_one(TabbedContent)
-        marked = {TAB_OF[c] for c in s.changed if c in TAB_OF}
-        for tab_id, title in TAB_TITLES.items():
-            tab = tabs.get_tab(tab_id)
-            label = ("◆" + title) if tab_id in marked else title
-            if str(tab.label) != label:  # a new label reflows the tab strip
-                tab.label = label
+        self.version = s.version
+        changed = s.changed
+        for flag, wid in PANE_OF.items():
+            for w in self.query(f"#{wid}"):
+                # a glyph in the title, not a class: a class change restyles and
+                # lays out the whole screen, a title change repaints one border
+                title = ("◆ " if changed & flag and s.busy else "") + TITLES[wid]
+                if w.border_title != title:
+                    w.border_title = title
+        tabs = self._tabs()
+        if tabs is not None:
+            marked = {tab for tab, (_, panes) in TABS.items()
+                      if any(changed & flag and PANE_OF[flag].removeprefix("pane-") in panes
+                             for flag in PANE_OF)} if s.busy else set()
+            present = {pane.id for pane in tabs.query("TabPane")}
+            for tab_id, (title, _) in TABS.items():
+                if tab_id not in present:
+                    continue
+                tab = tabs.get_tab(tab_id)
+                label = ("◆" + title) if tab_id in marked else title
+                if str(tab.label) != label:  # a new label reflows the tab strip
+                    tab.label = label
         title_text = self._title()
         if title_text != self._shown_title:
             self._shown_title = title_text
@@ -205,6 +237,13 @@ class PlayScreen(Screen[None]):
         self._say(text, error=True)
         self.query_one(AddressSpace).focus()
 
+    def _show_answer(self, text: str) -> None:
+        """An ``explain`` answer stays on screen, in its pane (not a notification)."""
+        self.answer = text
+        tabs = self._tabs()
+        if text and tabs is not None and self._mode == "narrow":
+            tabs.active = "tab-call"
+
     # -- messages up -------------------------------------------------------------------
     @on(AddressSpace.Call)
     def _call(self, message: AddressSpace.Call) -> None:
@@ -212,30 +251,23 @@ class PlayScreen(Screen[None]):
 
     @on(AddressSpace.Assign)
     def _assign(self, message: AddressSpace.Assign) -> None:
-        req = self.query_one(RequestPane)
-        if not 0 <= message.node < view.node_count(self.session.runner.k):
+        if not 0 <= message.node < self.session.view().node_count:
             self._say(f"node {message.node} does not exist (the call would fail: ENODEV)",
                       error=False)
+        draft = dict(self.draft)
         for pick in message.picks:
-            req.draft.pop(pick, None)
-            req.draft[pick] = message.node
-        req.refresh()
-        self.query_one(AddressSpace).set_draft(req.draft)
-        self._say(f"request: {draft_command(req.draft, req.move_all)}  (Enter to call)")
+            draft.pop(pick, None)
+            draft[pick] = message.node
+        self.draft = draft
+        self._say(f"request: {draft_command(draft, self.move_all)}  (Enter to call)")
 
     @on(CommandLine.Leave)
     def _leave_command_line(self) -> None:
         self.query_one(AddressSpace).focus()
 
-    def _show_answer(self, text: str) -> None:
-        """An ``explain`` answer stays on screen (not a notification that times out)."""
-        answer = self.query_one("#answer", Static)
-        answer.update(text)
-        answer.set_class(bool(text), "-shown")
-
     @on(AddressSpace.CursorMoved)
     def _cursor(self, message: AddressSpace.CursorMoved) -> None:
-        self.query_one("#cursorinfo", Static).update(message.text)
+        self.query_one(AddressSpace).border_subtitle = message.text
 
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
@@ -309,17 +341,15 @@ class PlayScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------
     def action_call(self) -> None:
         """Call move_pages with the composed request."""
-        req = self.query_one(RequestPane)
-        if not req.draft:
+        if not self.draft:
             self._say("the request is empty: select pages and press a node number", True)
             return
         entries = [O.EntryObj(id=rid, page=page, node=node)
-                   for (rid, page), node in req.draft.items()]
-        flags = ["MPOL_MF_MOVE_ALL" if req.move_all else "MPOL_MF_MOVE"]
-        text = draft_command(req.draft, req.move_all)
+                   for (rid, page), node in self.draft.items()]
+        flags = ["MPOL_MF_MOVE_ALL" if self.move_all else "MPOL_MF_MOVE"]
+        text = draft_command(self.draft, self.move_all)
         if self._submit(O.MovePages(entries=list(entries), flags=flags), text):
-            req.draft = {}
-            self.query_one(AddressSpace).set_draft(req.draft)
+            self.draft = {}
 
     def action_step(self) -> None:
         """One event (during a solution replay: go on after a mark)."""
@@ -328,62 +358,46 @@ class PlayScreen(Screen[None]):
                 self._replay.resume()
                 self._say("going on")
             return
-        if not self.session.busy:
-            self._say("no call in progress: compose a request and press Enter")
-            return
-        self.session.step()
-        self._after_step()
+        self.driver.advance("step")
 
     def action_step_over(self) -> None:
         """To the end of the current batch."""
-        if not self.session.busy:
-            self._say("no call in progress")
-            return
-        self.session.step_over()
-        self._after_step()
+        self.driver.advance("over")
 
     def action_finish(self) -> None:
-        """Run the call to its end at once."""
-        self._stop()
-        self.session.finish()
-        self._after_step()
+        """Run the call to its end without freezing the screen."""
+        self.driver.advance("finish")
 
     def action_run(self) -> None:
         """Run at the current speed, or pause."""
-        if self._run_timer is not None:
-            self._stop()
-        elif self.session.busy:
-            self._budget = 0.0
-            self._run_timer = self.set_interval(TICK, self._tick)
-        else:
-            self._say("no call in progress")
+        self.driver.toggle_run()
         self._sync()
 
     def _stop(self) -> None:
-        if self._run_timer is not None:
-            self._run_timer.stop()
-            self._run_timer = None
+        self.driver.stop()
+        if self._replay_timer is not None:
+            self._replay_timer.stop()
+            self._replay_timer = None
 
-    def _tick(self) -> None:
-        self._budget += SPEEDS[self.speed] * TICK
-        changed: set[str] = set()
-        while self._budget >= 1 and self.session.busy:
-            self._budget -= 1
-            self.session.step()
-            changed |= self.session.changed
-        if changed:
-            self.session.changed = frozenset(changed)
-        if not self.session.busy:
-            self._stop()
+    def finished(self) -> None:
+        """The call ended (the driver says so): show its result."""
+        self._show_call()
         self._after_step()
+
+    def after_step(self, follow: bool = False) -> None:
+        """The driver advanced the call: redraw, and see whether the level is won."""
+        self._after_step(follow)
 
     def action_speed(self, delta: int) -> None:
         """Change the run speed."""
-        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        self.driver.faster(delta)
         self._sync()
 
     def action_undo(self) -> None:
         """Back to before the last syscall (does not count against par)."""
+        if self.driver.working:
+            self._say("the engine is working: undo when it is done")
+            return
         self._stop()
         self._say("undone" if self.session.undo() else "nothing to undo")
         self.won = False
@@ -391,6 +405,9 @@ class PlayScreen(Screen[None]):
 
     def action_reset(self) -> None:
         """Start the level over."""
+        if self.driver.working:
+            self._say("the engine is working: reset when it is done")
+            return
         self._stop()
         self.session.reset()
         self.won = False
@@ -399,42 +416,43 @@ class PlayScreen(Screen[None]):
 
     def action_toggle_all(self) -> None:
         """Toggle MPOL_MF_MOVE_ALL in the request."""
-        req = self.query_one(RequestPane)
-        req.move_all = not req.move_all
-        req.refresh()
-        self._say(f"flags: MPOL_MF_MOVE{'_ALL' if req.move_all else ''}")
+        self.move_all = not self.move_all
+        self._say(f"flags: MPOL_MF_MOVE{'_ALL' if self.move_all else ''}")
 
     def action_clear(self) -> None:
         """Empty the request."""
-        req = self.query_one(RequestPane)
-        req.draft = {}
-        req.refresh()
-        self.query_one(AddressSpace).set_draft(req.draft)
+        self.draft = {}
+
+    def action_fold(self) -> None:
+        """Show per-page trace events one by one, or folded under their batch."""
+        self.unfolded = not self.unfolded
+        self._say("trace: per-page events " + ("shown" if self.unfolded else "folded"))
 
     def action_command(self) -> None:
         """Focus the command line."""
         self.query_one("#cmd", Input).focus()
 
     def action_next_tab(self) -> None:
-        """Show the next tab."""
-        tabs = self.query_one(TabbedContent)
-        ids = list(TAB_TITLES)
+        """Show the next tab (it stays until the next call starts)."""
+        tabs = self._tabs()
+        if tabs is None:
+            self._say("every pane is on screen at this width")
+            return
+        ids = [pane.id for pane in tabs.query("TabPane") if pane.id]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids \
             else ids[0]
+        self._pinned_tab = True
 
     def action_hint(self) -> None:
         """Reveal the next hint."""
-        shown = 0
-        for pane in self.query(GoalPane):
-            pane.hints_shown = min(len(self.level.hints), pane.hints_shown + 1)
-            shown = pane.hints_shown
-            pane.refresh()
         if not self.level.hints:
             self._say("this level has no hints")
-        else:
-            self._say(f"hint {shown}: {self.level.hints[shown - 1]}")
-            if self.query_one("#side").display is False:
-                self.query_one(TabbedContent).active = "tab-goal"
+            return
+        self.hints_shown = min(len(self.level.hints), self.hints_shown + 1)
+        self._say(f"hint {self.hints_shown}: {self.level.hints[self.hints_shown - 1]}")
+        tabs = self._tabs()
+        if tabs is not None and self._mode == "narrow":
+            tabs.active = "tab-goal"
 
     def action_leave(self) -> None:
         """Back to level select."""
@@ -444,12 +462,11 @@ class PlayScreen(Screen[None]):
     # -- tools (play_tools.ToolHost) ---------------------------------------------------
     def draft_request(self) -> O.MovePages | None:
         """The composed request, not made yet (None when empty)."""
-        req = self.query_one(RequestPane)
-        if not req.draft:
+        if not self.draft:
             return None
         return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
-                                    for (rid, page), node in req.draft.items()],
-                           flags=["MPOL_MF_MOVE_ALL" if req.move_all else "MPOL_MF_MOVE"])
+                                    for (rid, page), node in self.draft.items()],
+                           flags=["MPOL_MF_MOVE_ALL" if self.move_all else "MPOL_MF_MOVE"])
 
     def say(self, text: str, error: bool = False) -> None:
         """One line on the message bar."""
@@ -465,14 +482,14 @@ class PlayScreen(Screen[None]):
         self.won = False
         self._replay = replay
         self._budget = 0.0
-        self._run_timer = self.set_interval(TICK, self._replay_tick)
+        self._replay_timer = self.set_interval(TICK, self._replay_tick)
         self._sync()
 
     def _replay_tick(self) -> None:
         replay = self._replay
         if replay is None:
             return
-        self._budget += SPEEDS[self.speed] * TICK
+        self._budget += SPEEDS[self.driver.speed] * TICK
         while self._budget >= 1 and not replay.done and not replay.paused:
             self._budget -= 1
             step = replay.advance()
@@ -502,7 +519,9 @@ class PlayScreen(Screen[None]):
         cmd.value = f"save {self.level.id}-mine.toml goal=predict title=\"My {self.level.id}\""
         cmd.cursor_position = len(cmd.value)
 
-    def _after_step(self) -> None:
+    def _after_step(self, follow: bool = False) -> None:
+        if follow:
+            self._follow(self.session.changed)
         self._sync()
         if self.session.busy or self.won or self.level.goal_check is None:
             return

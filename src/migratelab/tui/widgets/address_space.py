@@ -3,8 +3,10 @@
 Two cells per page: the node the page is on (a digit, in the node's colour) and
 its kind (``.`` base, ``T``/``t`` THP head/tail, ``H`` hugetlb, ``S`` shared,
 ``L`` mlocked, ``P`` pinned, ``f`` page cache, ``z``/``Z`` zero page, ``w`` swapped,
-``··`` not present). Only visible lines are rendered; strips are cached and the
-cache is keyed on the session's version counter.
+``··`` not present). While a call runs, the entry being processed is in reverse
+video and the entries of the open batch are underlined. A region that fits on
+one row takes one line. Only visible lines are rendered; strips are cached and
+the cache is keyed on the session's version counter.
 """
 
 from __future__ import annotations
@@ -23,18 +25,23 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.view import page_view
 from migratelab.kernel.mm import PAGE_SIZE
-from migratelab.tui.style import DIM, node_colour, node_glyph
+from migratelab.tui.style import DIM, NOW, node_colour, node_glyph
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
 
-LEGEND = (". base  T/t THP head/tail  H hugetlb  S shared  L mlocked  P pinned  f file  "
-          "z zero page  w swapped  ·· not present  _ in request")
 CURSOR = Style(color="black", bgcolor="yellow", bold=True)
-SELECTED = Style(reverse=True)
+SELECTED = Style(bgcolor="grey37")
 HEADER = Style(bold=True)
+IN_BATCH = Style(underline=True, bold=True)
+LEGEND = [("0.", Style(color=node_colour(0)), "base page on node 0"),
+          ("T/t", Style(bold=True), "THP head/tail"), ("H", HEADER, "hugetlb"),
+          ("S", HEADER, "shared"), ("L", HEADER, "mlocked"), ("P", HEADER, "pinned"),
+          ("f", Style(), "page cache"), ("z/Z", DIM, "zero page"), ("w", DIM, "swapped"),
+          ("··", DIM, "not present"), ("_", Style(underline=True), "in your request"),
+          ("0.", CURSOR, "your cursor"), ("0.", NOW, "entry the kernel is on"),
+          ("0.", IN_BATCH, "in the open batch")]
 
 
 #: Second cell of a mapped page, by page kind (the first cell is the node).
@@ -53,6 +60,7 @@ class Row:
     first: int
     count: int
     text: str = ""
+    suffix: str = ""
 
 
 class AddressSpace(ScrollView, can_focus=True):
@@ -72,7 +80,7 @@ class AddressSpace(ScrollView, can_focus=True):
         Binding("escape", "clear_mark", "Clear the selection", id="as.clear", show=False),
         *[Binding(str(n), f"assign({n})", f"Send selection to node {n}", id=f"as.node{n}",
                   show=False) for n in range(10)],
-        Binding("enter", "call", "Call move_pages", id="as.call"),
+        Binding("enter", "call", "Call", id="as.call", tooltip="Call move_pages"),
     ]
 
     cursor: reactive[int] = reactive(0, repaint=False)
@@ -80,6 +88,8 @@ class AddressSpace(ScrollView, can_focus=True):
     #: Set when ``v`` ended the range: the selection stays put while the cursor moves.
     mark_end: reactive[int | None] = reactive(None, repaint=False)
     version: reactive[int] = reactive(-1, repaint=False)
+    #: (region id, page) -> target node of the request being composed (bound to the screen).
+    draft: reactive[dict[tuple[str, int], int]] = reactive(dict, repaint=False)
 
     class Assign(Message):
         """The player sent the selected pages to a node (messages up)."""
@@ -100,11 +110,10 @@ class AddressSpace(ScrollView, can_focus=True):
             super().__init__()
             self.text = text
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
+    def __init__(self, session: Session, cursor: int = 0, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
-        #: (region id, page) -> target node of the request being composed.
-        self.draft: dict[tuple[str, int], int] = {}
+        self.set_reactive(AddressSpace.cursor, cursor)
         #: First line of each region's header; rows are computed on demand, so a
         #: 1 GiB region costs nothing to lay out.
         self._row_starts: list[int] = []
@@ -113,20 +122,24 @@ class AddressSpace(ScrollView, can_focus=True):
         self._region_ids: list[str] = []
         self._offsets: list[int] = []  # flat index of each region's first page
         self._total = 0
-        self._layout_key: tuple[int, ...] = (-1,)
+        self._layout_key: tuple[object, ...] = (-1,)
         self._per_row = 16
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        #: Regions that fit one row are drawn without a header line.
+        self._one_row: list[bool] = []
+        #: address -> entry index of the call being stepped (built once per call).
+        self._entry_of: dict[int, int] = {}
+        self._entry_call: object = None
 
     # -- layout ------------------------------------------------------------------------
     def _ensure_layout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 80
-        key = (id(self.session.runner), len(self.session.runner.regions), width)
+        regions = self.session.view().regions
+        key = (width, *((r.base, r.pages) for r in regions))
         if key == self._layout_key and self._n_lines:
             return
-        runner = self.session.runner
-        regions = sorted(runner.regions.items(), key=lambda kv: kv[1].base)
-        digits = max((len(str(r.pages)) for _, r in regions), default=1)
-        name_w = max((len(rid) for rid, _ in regions), default=1)
+        digits = max((len(str(r.pages)) for r in regions), default=1)
+        name_w = max((len(r.id) for r in regions), default=1)
         room = max(8, (width - (name_w + digits + 3)) // 2)
         per_row = 1
         while per_row * 2 <= room and per_row < 64:
@@ -135,16 +148,20 @@ class AddressSpace(ScrollView, can_focus=True):
         self._label_w = (name_w, digits)
         starts: list[int] = []
         offsets: list[int] = []
+        one_row: list[bool] = []
         flat = line = 0
-        for _rid, reg in regions:
+        for reg in regions:
             offsets.append(flat)
             starts.append(line)
-            line += 1 + -(-reg.pages // per_row)
+            single = reg.pages <= per_row
+            one_row.append(single)
+            line += (0 if single else 1) + -(-reg.pages // per_row)
             flat += reg.pages
         self._row_starts = starts
         self._n_lines = line
-        self._region_ids = [rid for rid, _ in regions]
+        self._region_ids = [r.id for r in regions]
         self._offsets = offsets
+        self._one_row = one_row
         self._total = flat
         self._layout_key = key
         self._cache.clear()
@@ -153,41 +170,35 @@ class AddressSpace(ScrollView, can_focus=True):
     def _row(self, line: int) -> Row:
         """The row shown on ``line`` (a region header or a run of pages)."""
         ri = bisect.bisect_right(self._row_starts, line) - 1
-        rid = self._region_ids[ri]
-        reg = self.session.runner.regions[rid]
+        reg = self.session.view().regions[ri]
         within = line - self._row_starts[ri]
-        if within == 0:
-            return Row(ri, 0, 0, f"{rid}: {reg.kind}, {reg.pages} pages at {reg.base:#x}")
+        about = f"{reg.id}: {reg.kind}, {reg.pages} pages at {reg.base:#x}"
+        if self._one_row[ri]:
+            within += 1
+        elif within == 0:
+            return Row(ri, 0, 0, about)
         first = (within - 1) * self._per_row
         name_w, digits = self._label_w
         return Row(ri, first, min(self._per_row, reg.pages - first),
-                   f"{rid}[{first:>{digits}}]".ljust(name_w + digits + 3))
+                   f"{reg.id}[{first:>{digits}}]".ljust(name_w + digits + 3),
+                   f"  {reg.kind} · {reg.pages} pages" if self._one_row[ri] else "")
 
     def _locate(self, flat: int) -> tuple[int, int]:
         """(region index, page) of a flat page index."""
-        ri = 0
-        for i, off in enumerate(self._offsets):
-            if off <= flat:
-                ri = i
+        ri = max(0, bisect.bisect_right(self._offsets, flat) - 1)
         return ri, flat - self._offsets[ri]
 
     def _row_of(self, flat: int) -> int:
         """Line number of a flat page index."""
         ri, page = self._locate(flat)
-        line = 0
-        for i in range(ri):
-            reg = self.session.runner.regions[self._region_ids[i]]
-            line += 1 + -(-reg.pages // self._per_row)
-        return line + 1 + page // self._per_row
+        return self._row_starts[ri] + (0 if self._one_row[ri] else 1) + page // self._per_row
 
     # -- state pushed down ---------------------------------------------------------------
     def watch_version(self) -> None:
         self._cache.clear()
         self.refresh()
 
-    def set_draft(self, draft: dict[tuple[str, int], int]) -> None:
-        """Show which pages are in the request being composed."""
-        self.draft = draft
+    def watch_draft(self) -> None:
         self._cache.clear()
         self.refresh()
 
@@ -221,7 +232,7 @@ class AddressSpace(ScrollView, can_focus=True):
             return "no regions mapped"
         ri, page = self._locate(self.cursor)
         rid = self._region_ids[ri]
-        reg = self.session.runner.regions[rid]
+        reg = self.session.view().regions[ri]
         _, what = self._cell(reg.base + page * PAGE_SIZE)
         lo, hi = self.selection()
         sel = f"  selected {hi - lo + 1}" if hi > lo else ""
@@ -243,8 +254,7 @@ class AddressSpace(ScrollView, can_focus=True):
         old = self.cursor
         self.cursor = max(0, min(self._total - 1, flat))
         if old != self.cursor:
-            self._cache.clear()
-            self.refresh()
+            self.refresh()  # strips are keyed on the cursor of their row: no cache flush
         line = self._row_of(self.cursor)
         height = self.scrollable_content_region.height
         if line < self.scroll_offset.y:
@@ -285,7 +295,7 @@ class AddressSpace(ScrollView, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------
     def _cell(self, addr: int) -> tuple[tuple[str, Style], str]:
-        page = page_view(self.session.runner, addr)
+        page = self.session.view().page(addr)
         if page.node is None:
             return (NO_NODE_GLYPHS.get(page.kind, "  "), DIM), page.detail
         kind = KIND_GLYPHS[page.kind]
@@ -299,7 +309,7 @@ class AddressSpace(ScrollView, can_focus=True):
         line = scroll_y + y
         width = self.scrollable_content_region.width
         if line >= self._n_lines:
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         row = self._row(line)
         base_flat = self._offsets[row.region] + row.first
         lo, hi = self.selection()
@@ -309,27 +319,56 @@ class AddressSpace(ScrollView, can_focus=True):
                (self.cursor, lo, hi) if in_row else None)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._draw(row, base_flat, lo, hi).crop_extend(scroll_x, scroll_x + width,
-                                                                    None)
+            base = self.rich_style
+            strip = self._draw(row, base_flat, lo, hi).apply_style(base).crop_extend(
+                scroll_x, scroll_x + width, base)
             self._cache[key] = strip
         return strip
+
+    def _entries(self) -> tuple[dict[int, int], int | None, int, int]:
+        """(address -> entry index, kernel cursor, open batch [lo, hi)) of the call."""
+        live = self.session.live
+        if live is None or live.done:
+            return {}, None, -1, -1
+        if self._entry_call is not live:
+            self._entry_of = {}
+            for i, addr in enumerate(live.addrs):
+                self._entry_of.setdefault(addr, i)
+            self._entry_call = live
+        cur = live.cursor
+        lo = hi = -1
+        if live.batch is not None:
+            lo = live.batch[1]
+            hi = live.batch[2] if live.batch[2] is not None else (cur + 1 if cur is not None
+                                                                 else lo)
+        return self._entry_of, cur, lo, hi
 
     def _draw(self, row: Row, base_flat: int, lo: int, hi: int) -> Strip:
         if row.count == 0:
             return Strip([Segment(row.text, HEADER)])
-        rid = self._region_ids[row.region]
-        reg = self.session.runner.regions[rid]
+        reg = self.session.view().regions[row.region]
+        rid = reg.id
+        entry_of, cur, b_lo, b_hi = self._entries()
         segs = [Segment(row.text, DIM)]
         for i in range(row.count):
             page = row.first + i
             flat = base_flat + i
-            (text, style), _ = self._cell(reg.base + page * PAGE_SIZE)
+            addr = reg.base + page * PAGE_SIZE
+            (text, style), _ = self._cell(addr)
             if (rid, page) in self.draft:
                 style = style + Style(underline=True)
                 text = text[0] + "_" if text[1] == "." else text
+            entry = entry_of.get(addr) if entry_of else None
+            if entry is not None:
+                if entry == cur:
+                    style = style + NOW
+                elif b_lo <= entry < b_hi:
+                    style = style + IN_BATCH
             if flat == self.cursor:
                 style = style + CURSOR
             elif lo <= flat <= hi and self.mark_start is not None:
                 style = style + SELECTED
             segs.append(Segment(text, style))
+        if row.suffix:
+            segs.append(Segment(row.suffix, DIM))
         return Strip(segs)

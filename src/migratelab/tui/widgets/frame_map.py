@@ -2,8 +2,10 @@
 
 Cells: ``·`` free block, ``░▒▓█`` a block split into base pages (by how full it
 is), ``T`` a THP, ``H`` a hugetlb page in use, ``h`` a free hugetlb pool page,
-``#`` filler. Kind is told by glyph and colour; only visible lines are rendered
-and strips are cached on the session's version counter.
+``#`` filler. Blocks the last step touched are drawn ``+`` (a frame allocated:
+the target), ``-`` (a frame freed: the old one) or ``÷`` (a THP split) on a
+yellow background, and a line under the node names them. Only visible lines
+are rendered; strips are cached on the session's version counter.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.view import BlockView, blocks, nodes
-from migratelab.tui.style import DIM, node_colour
+from migratelab.game.records import FrameChange
+from migratelab.game.view import BlockView
+from migratelab.tui.style import DIM, LAST, legend, node_colour
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
 
-LEGEND = "· free  ░▒▓█ base pages (fill)  T THP  H hugetlb  h free hugetlb  # filler"
 FREE = Style(color="bright_black")
 BASE = Style(color="green")
 THP = Style(color="magenta", bold=True)
@@ -32,6 +34,10 @@ HUGE = Style(color="yellow", bold=True)
 HUGE_FREE = Style(color="yellow", dim=True)
 FILL = Style(color="grey50")
 SHADES = "░▒▓█"
+LEGEND = [("·", FREE, "free 2M block"), ("░▒▓█", BASE, "base pages, ¼ to full"),
+          ("T", THP, "THP"), ("H", HUGE, "hugetlb in use"), ("h", HUGE_FREE, "hugetlb pool, free"),
+          ("#", FILL, "filler"), ("+", LAST, "frame allocated (last step)"),
+          ("-", LAST, "frame freed"), ("÷", LAST, "THP split")]
 
 
 def block_cell(block: BlockView) -> tuple[str, Style]:
@@ -54,71 +60,99 @@ def block_cell(block: BlockView) -> tuple[str, Style]:
 class FrameMap(ScrollView):
     """Every node's blocks; one widget, however many thousand cells."""
 
+    DEFAULT_CLASSES = "pane"
     version: reactive[int] = reactive(-1, repaint=False)
 
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
         self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(512)
-        self._rows: list[tuple[int, int]] = []  # (node, first block) or (node, -1) header
+        #: (node, first block) rows; first -1: the node's header, -2: its last-step line,
+        #: node -1: a legend line (first = its index).
+        self._rows: list[tuple[int, int]] = []
+        self._legend: list[Strip] = []
         self._per_row = 64
-        self._key: tuple[int, int] = (-1, -1)
+        self._key: tuple[int, int, int] = (-1, -1, -1)
 
     def watch_version(self) -> None:
+        self._layout()
         self.refresh()
 
     def on_resize(self) -> None:
-        self._key = (-1, -1)
+        self._key = (-1, -1, -1)
+        self._layout()
+
+    def _changes(self) -> list[FrameChange]:
+        live = self.session.live
+        return live.frames if live is not None and not live.done else []
 
     def _layout(self) -> None:
-        width = self.scrollable_content_region.width or 60
-        key = (id(self.session.runner), width)
-        if key == self._key:
+        width = self.scrollable_content_region.width or self.size.width or 60
+        touched = {c.node for c in self._changes()}
+        key = (len(self.session.view().nodes), width, hash(frozenset(touched)))
+        if key == self._key and self._rows:
             return
         self._per_row = max(8, width - 7)
         rows: list[tuple[int, int]] = []
-        for node in nodes(self.session.runner.k):
+        for node in self.session.view().nodes:
             rows.append((node.nid, -1))
             if node.has_memory:
                 rows.extend((node.nid, b) for b in range(0, node.blocks, self._per_row))
-        rows.append((-1, -1))
+            if node.nid in touched:
+                rows.append((node.nid, -2))
+        text = legend(LEGEND, width)
+        self._legend = [Strip(line.render(self.app.console)) for line in
+                        text.split("\n")]
+        rows.extend((-1, i) for i in range(len(self._legend)))
         self._rows = rows
         self._key = key
         self._cache.clear()
         self.virtual_size = Size(width, len(rows))
+        self.refresh(layout=True)
 
     def render_line(self, y: int) -> Strip:
         """Draw one visible line (Line API)."""
-        self._layout()
+        if not self._rows:
+            self._layout()
         line = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         if line >= len(self._rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self.rich_style)
         key = (line, width, self.session.version)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._draw(*self._rows[line]).crop_extend(0, width, None)
+            base = self.rich_style
+            strip = self._draw(*self._rows[line]).apply_style(base).crop_extend(0, width, base)
             self._cache[key] = strip
         return strip
 
     def _draw(self, nid: int, first: int) -> Strip:
-        k = self.session.runner.k
+        machine = self.session.view()
         if nid < 0:
-            return Strip([Segment(LEGEND, DIM)])
-        if first < 0:
-            node = nodes(k)[nid]
-            colour = Style(color=node_colour(nid), bold=True)
+            return self._legend[first]
+        node = machine.nodes[nid]
+        colour = Style(color=node_colour(nid), bold=True)
+        if first == -1:
             if not node.has_memory:
-                return Strip([Segment(f"node {nid}: no memory", colour)])
-            text = (f"node {nid}: used {node.used_mb} / {node.total_mb} MiB, "
-                    f"free 2M blocks {node.free_2m_blocks}, "
-                    f"hugetlb {node.hugetlb_free}/{node.hugetlb_total} free")
+                return Strip([Segment(f"node {nid}: no memory (memoryless node)", colour)])
+            text = (f"node {nid}: {node.used_mb}/{node.total_mb} MiB used · "
+                    f"{node.free_2m_blocks} free 2M"
+                    + (f" · hugetlb {node.hugetlb_free}/{node.hugetlb_total} free"
+                       if node.hugetlb_total else ""))
             return Strip([Segment(text, colour)])
+        changes = [c for c in self._changes() if c.node == nid]
+        if first == -2:
+            words = "  ".join(f"{c.sign}{c.label} @{c.pfn}" for c in changes)
+            return Strip([Segment("      ", DIM), Segment(words, LAST)])
+        marks = {c.block: c.sign for c in changes}
         segs = [Segment(f"{first * 2:>5}M ", DIM)]
         run_text: list[str] = []
         run_style: Style | None = None
-        for block in blocks(k, nid, first, self._per_row):
+        for i, block in enumerate(machine.blocks(nid, first, self._per_row)):
             glyph, style = block_cell(block)
+            mark = marks.get(first + i)
+            if mark is not None:
+                glyph, style = mark, LAST
             if style is not run_style and run_text:
                 segs.append(Segment("".join(run_text), run_style))
                 run_text = []

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.text import Text
+from textual.reactive import reactive
 
 from migratelab.game.commands import EXAMPLE_PREDICTION
 from migratelab.tui.style import DIM
@@ -31,7 +32,11 @@ class GoalPane(LivePane):
     def __init__(self, session: Session, level: PlayLevel, **kwargs: object) -> None:
         super().__init__(session, **kwargs)
         self.level = level
-        self.hints_shown = 0
+
+    hints_shown: reactive[int] = reactive(0, repaint=False)
+
+    def watch_hints_shown(self) -> None:
+        self.redraw()
 
     def draw(self) -> RenderableType:
         """Goal panel."""

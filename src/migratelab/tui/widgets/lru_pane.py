@@ -1,4 +1,10 @@
-"""LRU lists per node: page counts and the heads of each list."""
+"""LRU lists per node, drawn as lists: head to tail by address label.
+
+Each node shows its five lists (inactive/active anon and file, unevictable)
+with the folios from the head (most recently added), ``… N more`` when long,
+and the folios isolated from them onto a migration list. Empty lists are
+one word, so a node with nothing on its lists takes one line.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +12,67 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 
-from migratelab.game import view
-from migratelab.tui.style import DIM, node_style
+from migratelab.game.machine_view import LruListView
+from migratelab.tui.style import BOLD, DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
+
+SHORT = {"inactive_anon": "inactive anon", "active_anon": "active anon",
+         "inactive_file": "inactive file", "active_file": "active file",
+         "unevictable": "unevictable"}
+ISOLATED = Style(color="yellow", bold=True)
+
+
+def _list(t: Text, lst: LruListView) -> None:
+    t.append(f"  {SHORT.get(lst.name, lst.name):<13}", BOLD)
+    t.append(f"{lst.pages:>4}p ", DIM)
+    t.append(" ".join(lst.labels) if lst.labels else "(empty)", Style() if lst.labels else DIM)
+    if lst.more:
+        t.append(f" … {lst.more} more", DIM)
 
 
 class LruPane(LivePane):
-    """Per node: page counts, isolated pages and list heads."""
+    """Per node: each non-empty list head to tail, and the isolated folios.
+
+    A list that had folios during the current call stays drawn when it empties,
+    so a folio is seen leaving it.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._seen: set[tuple[int, str]] = set()
+        self._seen_call: object = None
 
     def draw(self) -> RenderableType:
         """One block per node."""
-        t = Text()
-        k = self.session.runner.k
-        for node in view.lru(k):
-            t.append(f"node {node.nid}", node_style(node.nid) + Style(bold=True))
-            t.append(f"  isolated {node.isolated}\n", DIM)
-            for lst in node.lists:
-                if not lst.pages and lst.name.startswith("active"):
-                    continue
-                t.append(f"  {lst.name:<14}{lst.pages:>7}  ")
-                t.append(f"{' '.join(lst.heads)}\n", DIM)
-        if view.lru_cache_disabled(k):
-            t.append("lru_cache_disable() in force: adds bypass the pagevecs\n", "bold")
+        t = Text(no_wrap=True, overflow="ellipsis")
+        machine = self.session.view()
+        live = self.session.live
+        if live is not self._seen_call:
+            self._seen_call = live
+            self._seen = set()
+        for node in machine.lru:
+            self._seen.update((node.nid, lst.name) for lst in node.lists if lst.folios)
+        first = True
+        for node in machine.lru:
+            if not first:
+                t.append("\n")
+            first = False
+            t.append(f"node {node.nid}", node_style(node.nid) + BOLD)
+            shown = [lst for lst in node.lists if (node.nid, lst.name) in self._seen]
+            if not shown and not node.isolated_pages:
+                t.append("  all lists empty", DIM)
+                continue
+            for lst in shown:
+                t.append("\n")
+                _list(t, lst)
+            t.append("\n  ")
+            t.append(f"{'isolated':<13}", ISOLATED)
+            t.append(f"{node.isolated_pages:>4}p ", DIM)
+            if node.isolated:
+                t.append("⇢ ", ISOLATED)
+                t.append(" ".join(node.isolated), ISOLATED)
+            else:
+                t.append("(none on a migration list)", DIM)
+        if machine.lru_cache_disabled:
+            t.append("\nlru_cache_disable() in force: adds bypass the pagevecs", BOLD)
         return t

@@ -1,31 +1,42 @@
-"""Per-CPU LRU-add pagevecs: pages waiting with PG_lru clear."""
+"""Per-CPU LRU-add pagevecs, each slot labelled with the folio waiting in it.
+
+A folio in a pagevec has PG_lru clear: isolate_lru_page() refuses it, which is
+why move_pages drains the pagevecs first (and why a page added after the drain
+gets -EBUSY).
+"""
 
 from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.text import Text
 
-from migratelab.game import view
-from migratelab.tui.style import DIM, node_style
+from migratelab.tui.style import BOLD, DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
+
+#: Slots named before "+ N more".
+SHOWN = 8
 
 
 class PagevecPane(LivePane):
-    """One line per CPU: fill level and the folios in it."""
+    """One line per CPU: ``cpu0 (node 0) [1:A[3] 2:A[4] · ·] 2/15``."""
 
     def draw(self) -> RenderableType:
         """Pagevec per CPU."""
-        t = Text()
-        vecs = view.pagevecs(self.session.runner.k)
-        size = vecs[0].size if vecs else 0
-        t.append(f"pagevecs (size {size})\n", "bold")
-        for vec in vecs:
-            n = len(vec.pfns)
-            bar = "■" * min(n, vec.size) + "□" * max(0, vec.size - n)
-            t.append(f"cpu{vec.cpu} ")
+        t = Text(no_wrap=True, overflow="ellipsis")
+        vecs = self.session.view().pagevecs
+        for i, vec in enumerate(vecs):
+            if i:
+                t.append("\n")
+            t.append(f"cpu{vec.cpu} ", BOLD)
             t.append(f"(node {vec.node}) ", node_style(vec.node))
-            t.append(f"{bar} {n}")
-            if n:
-                t.append("  " + " ".join(f"@{pfn}" for pfn in vec.pfns[:6]), DIM)
-            t.append("\n")
+            t.append("[")
+            for j, name in enumerate(vec.slots[:SHOWN]):
+                t.append(f"{j + 1}:", DIM)
+                t.append(name + " ")
+            if len(vec.slots) > SHOWN:
+                t.append(f"+{len(vec.slots) - SHOWN} ", DIM)
+            free = vec.size - len(vec.slots)
+            t.append("·" * min(free, 4) + ("…" if free > 4 else ""), DIM)
+            t.append("]")
+            t.append(f" {len(vec.slots)}/{vec.size}" + ("" if vec.slots else " empty"), DIM)
         return t

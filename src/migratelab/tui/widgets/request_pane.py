@@ -1,21 +1,34 @@
-"""The request being composed: ``pages[]``, ``nodes[]`` and ``flags``."""
+"""The request: ``pages[]``, ``nodes[]`` and ``flags`` being composed, or the call running.
+
+While a call runs, each entry is drawn as ``A[3]→1``: the entry being processed
+in reverse video behind ``▶``, the open batch (or v4.14 chunk) between ``⟦ ⟧``
+and underlined, entries already decided dimmed. Long requests show a window
+around the cursor.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
+from textual.reactive import reactive
 
 from migratelab.game.commands import request_command
-from migratelab.tui.style import DIM, node_style
+from migratelab.tui.style import DIM, NOW, node_style
 from migratelab.tui.widgets.pane import LivePane
 
 if TYPE_CHECKING:
-    from migratelab.game.session import Session
+    from migratelab.game.records import LiveCall
+
+Draft = dict[tuple[str, int], int]
+#: Entries drawn around the cursor of a long request.
+WINDOW = 24
+BATCH = Style(underline=True, bold=True)
 
 
-def runs(draft: dict[tuple[str, int], int]) -> list[tuple[str, int, int, int]]:
+def runs(draft: Draft) -> list[tuple[str, int, int, int]]:
     """Collapse (region, page) -> node into (region, start, end, node) runs, in order."""
     out: list[tuple[str, int, int, int]] = []
     for (rid, page), node in draft.items():
@@ -27,7 +40,7 @@ def runs(draft: dict[tuple[str, int], int]) -> list[tuple[str, int, int, int]]:
     return out
 
 
-def draft_command(draft: dict[tuple[str, int], int], move_all: bool) -> str:
+def draft_command(draft: Draft, move_all: bool) -> str:
     """The command line that the composed request stands for."""
     parts = [f"{rid}[{a}]" if b == a + 1 else f"{rid}[{a}:{b}]" for rid, a, b, _ in runs(draft)]
     nodes = [n for *_, n in runs(draft)]
@@ -35,38 +48,87 @@ def draft_command(draft: dict[tuple[str, int], int], move_all: bool) -> str:
     return f"move {body}" + (" all" if move_all else "")
 
 
+def flags_text(move_all: bool) -> str:
+    """The flags word of a request."""
+    return "MPOL_MF_MOVE_ALL" if move_all else "MPOL_MF_MOVE"
+
+
 class RequestPane(LivePane):
     """Shows the draft (or the call in progress) the way move_pages receives it."""
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
-        super().__init__(session, **kwargs)
-        self.draft: dict[tuple[str, int], int] = {}
-        self.move_all = False
+    draft: reactive[Draft] = reactive(dict, repaint=False)
+    move_all: reactive[bool] = reactive(False, repaint=False)
+
+    def watch_draft(self) -> None:
+        self.redraw()
+
+    def watch_move_all(self) -> None:
+        self.redraw()
 
     def draw(self) -> RenderableType:
         """pages[] / nodes[] / flags."""
-        t = Text()
         live = self.session.live
-        if self.session.busy and live is not None:
-            t.append("▶ in progress: ", "bold")
-            # the request itself, not the command that started it (a prediction)
-            t.append(request_command(live.op, self.session.regions()), "bold")
-            t.append(f"\n  count={live.count} flags={live.flags:#x} "
-                     f"events so far {live.events}\n")
-            return t
+        if live is not None and not live.done:
+            return self._live(live)
+        t = Text()
         if not self.draft:
-            t.append("request: (empty)\n", "bold")
-            t.append("select pages (v to mark a range), press a node number,\n"
-                     "then Enter to call move_pages; or type a command below.", DIM)
-            t.append(f"\nflags: MPOL_MF_MOVE{'_ALL' if self.move_all else ''}  (a toggles)")
+            t.append("(empty) ", "bold")
+            t.append("select pages (v marks a range), press a node number, Enter calls "
+                     "move_pages; or type a command below.", DIM)
+            t.append(f"\nflags = {flags_text(self.move_all)}  (a toggles)")
             return t
-        t.append(f"request: {len(self.draft)} pages\n", "bold")
+        t.append(f"{len(self.draft)} pages", "bold")
+        t.append("  Enter: call  c: clear\n", DIM)
         t.append("pages[] = ")
         t.append(" ".join(f"{r}[{a}]" if b == a + 1 else f"{r}[{a}:{b}]"
                           for r, a, b, _ in runs(self.draft)[:12]))
         t.append("\nnodes[] = ")
         for _, a, b, n in runs(self.draft)[:12]:
             t.append(f"{n}" + (f"×{b - a}" if b - a > 1 else "") + " ", node_style(n))  # noqa: RUF001
-        t.append(f"\nflags   = MPOL_MF_MOVE{'_ALL' if self.move_all else ''}  (a toggles)")
-        t.append("\nEnter: call  c: clear", DIM)
+        t.append(f"\nflags   = {flags_text(self.move_all)}  (a toggles)")
         return t
+
+    def _live(self, live: LiveCall) -> Text:
+        t = Text()
+        t.append("▶ ", "bold")
+        # the request itself, not the command that started it (a prediction)
+        t.append(request_command(live.op, self.session.regions()), "bold")
+        t.append("\n  move_pages(", "bold")
+        t.append(f"count={live.count}, pages[], "
+                 + ("nodes=NULL" if live.query else "nodes[]")
+                 + f", status[], flags={live.flags:#x}")
+        t.append(")", "bold")
+        if live.query:
+            t.append("  a query: nothing moves", DIM)
+        cur = live.cursor
+        lo = 0 if cur is None else max(0, cur - WINDOW // 3)
+        hi = min(live.count, lo + WINDOW)
+        batch = live.batch
+        b_lo, b_hi = -1, -1
+        if batch is not None:
+            b_lo = batch[1]
+            b_hi = batch[2] if batch[2] is not None else (cur + 1 if cur is not None else b_lo)
+        t.append("\n")
+        if lo:
+            t.append(f"… {lo} before  ", DIM)
+        for i in range(lo, hi):
+            name = self._entry(live, i)
+            if i == b_lo:
+                t.append("⟦", "bold")
+            style = BATCH if b_lo <= i < b_hi else Style()
+            if i == cur:
+                t.append("▶", "bold")
+                style = style + NOW
+            elif cur is not None and i < cur and not b_lo <= i < b_hi:
+                style = style + DIM
+            t.append(name, style)
+            if i == b_hi - 1:
+                t.append("⟧", "bold")
+            t.append(" ")
+        if hi < live.count:
+            t.append(f"… {live.count - hi} more", DIM)
+        return t
+
+    def _entry(self, live: LiveCall, i: int) -> str:
+        name = self.session.view().label(live.addrs[i])
+        return name if live.query or i >= len(live.nodes) else f"{name}→{live.nodes[i]}"

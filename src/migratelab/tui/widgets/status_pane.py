@@ -1,4 +1,9 @@
-"""``status[]`` filling in live, with errno names."""
+"""``status[]`` filling in as store_status() runs, with errno names.
+
+Each slot shows its index and value: a node number, a ``-ERRNO`` name, or
+``?`` (not written yet). The entry being processed is in reverse video behind
+``▶``; long arrays show a window around it and a histogram of the whole.
+"""
 
 from __future__ import annotations
 
@@ -8,38 +13,61 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from migratelab.kernel import errno as E
-from migratelab.tui.style import DIM, node_style
+from migratelab.tui.style import BOLD, DIM, ERROR, NOW, OK, node_style
 from migratelab.tui.widgets.pane import LivePane
 
-MAX_SHOWN = 64
+#: Slots drawn around the cursor.
+WINDOW = 32
+
+
+def ret_text(ret: int | None, errno: str | None) -> Text:
+    """``0`` or ``-1 ENOMEM``, styled (``✔``/``✘`` as well as colour)."""
+    if ret is None:
+        return Text("(running)", DIM)
+    if ret < 0:
+        return Text(f"✘ {ret}" + (f" errno={errno}" if errno else ""), ERROR)
+    return Text(f"✔ {ret}" + (" (pages not migrated)" if ret > 0 else ""), OK)
 
 
 class StatusPane(LivePane):
-    """Each slot: a node number, a -ERRNO name, or ``?`` (UNSET: not written yet)."""
+    """status[] as ``index:value`` slots plus a histogram."""
 
     def draw(self) -> RenderableType:
-        """status[] as a row of slots plus a histogram."""
+        """status[] slots."""
         t = Text()
         live = self.session.live
         if live is None:
-            t.append("status[]: no call yet", DIM)
+            t.append("no call yet: each entry's answer (its node, or -ERRNO) appears here",
+                     DIM)
             return t
         status = live.status
-        t.append(f"status[{len(status)}]", "bold")
-        if live.ret is not None:
-            t.append(f"  ret={live.ret}" + (f" {live.errno}" if live.errno else ""))
-        t.append("\n")
-        for i, s in enumerate(status[:MAX_SHOWN]):
+        cur = live.cursor
+        lo = 0 if cur is None else max(0, cur - WINDOW // 4)
+        hi = min(len(status), lo + WINDOW)
+        if lo:
+            t.append(f"… [0, {lo})  ", DIM)
+        for i in range(lo, hi):
+            s = status[i]
+            if i == cur:
+                t.append("▶", BOLD)
+            t.append(f"{i}:", DIM)
             if s == E.UNSET:
-                t.append("?", DIM)
+                cell = Text("?", DIM)
             elif s >= 0:
-                t.append(str(s), node_style(s))
+                cell = Text(str(s), node_style(s) + BOLD)
             else:
-                t.append(E.status_str(s), "bold red")
-            t.append(" " if (i + 1) % 16 else "\n")
-        if len(status) > MAX_SHOWN:
-            t.append(f"… {len(status) - MAX_SHOWN} more\n", DIM)
-        counts = Counter(status)  # ints first: fast on a 262,144-entry request
-        hist = sorted(("?" if k == E.UNSET else E.status_str(k), v) for k, v in counts.items())
-        t.append("\n" + "  ".join(f"{k}×{v}" for k, v in hist), DIM)  # noqa: RUF001
+                cell = Text(E.status_str(s), ERROR)
+            if i == cur:
+                cell.stylize(NOW)
+            t.append_text(cell)
+            t.append(" ")
+        if hi < len(status):
+            t.append(f"… {len(status) - hi} more", DIM)
+        if len(status) > WINDOW:
+            counts = Counter(status)  # ints first: fast on a 262,144-entry request
+            hist = sorted(("?" if k == E.UNSET else E.status_str(k), v)
+                          for k, v in counts.items())
+            t.append("\nall: " + "  ".join(f"{k}×{v}" for k, v in hist), DIM)  # noqa: RUF001
+        t.append("\nreturn: ", BOLD)
+        t.append_text(ret_text(live.ret, live.errno) if live.done else Text("(running)", DIM))
         return t
