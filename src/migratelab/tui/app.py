@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
 from migratelab.tui.messages import LevelChosen, PracticeNext, Won
+from migratelab.tui.palette import PALETTE_ID, PaletteRuns, SafePalette, palette_open
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
@@ -39,6 +41,7 @@ class MigrateLabApp(App[None]):
         self._start_level = level
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
+        self._palette_runs = PaletteRuns()
 
     @property
     def levels(self) -> list[PlayLevel]:
@@ -143,8 +146,35 @@ class MigrateLabApp(App[None]):
         if error:
             self.notify(error, severity="warning", markup=False)
 
+    async def _on_key(self, event: events.Key) -> None:
+        """Drop keys still queued while the app shuts down: its screens are gone and
+        Textual 8.2.8 raises ScreenStackError looking up their bindings."""
+        if not self._screen_stacks.get(self._current_mode):
+            event.prevent_default()
+
     # -- command palette ---------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        """Open the palette unless one is on the stack (see ``tui.palette``)."""
+        if self.use_command_palette and not palette_open(self):
+            self._palette_runs.open()
+            self.push_screen(SafePalette(id=PALETTE_ID))
+
+    def search_themes(self) -> None:
+        """The theme picker, as a palette that closes once."""
+        from textual.theme import ThemeProvider
+
+        self.push_screen(SafePalette(providers=[ThemeProvider],
+                                     placeholder="Search for themes…"))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every command runs at most once per palette opening (a queued second Enter
+        would run it again), then see :meth:`_system_commands`."""
+        for command in self._system_commands(screen):
+            yield SystemCommand(command.title, command.help,
+                                self._palette_runs.once(command.callback),
+                                command.discover)
+
+    def _system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The app's actions, then the play screen's when it is showing."""
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Keys, primer and glossary", self.action_help)

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.keys import format_key, key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
@@ -108,4 +109,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Focus the document so it scrolls with the keys."""
-        self.query_one(Markdown).focus()
+        try:
+            self.query_one(Markdown).focus()
+        except NoMatches:  # popped before it mounted (F1 then Escape in one burst)
+            return

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
@@ -129,7 +130,10 @@ class LevelSelectScreen(Screen[None]):
 
     def populate(self) -> None:
         """Rebuild the options and highlight the next unsolved level."""
-        ol = self.query_one(OptionList)
+        try:
+            ol = self.query_one(OptionList)
+        except NoMatches:  # resumed or mounted while being torn down (a key burst)
+            return
         ol.clear_options()
         chapter = None
         target: int | None = None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -112,16 +113,18 @@ class PlayScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Title bar, narration, the panes for this width, command line."""
         self._mode = mode_for(self.app.size.width)
-        yield Static(self._title(), id="titlebar")
+        yield Static(self._title(), id="titlebar", markup=False)  # a level title is text
         yield Narration(self.session, id="narration").data_bind(PlayScreen.version)
         yield from compose_panes(self, self._mode)
         yield CommandLine(self.session.regions, id="cmd")
-        yield Static("", id="msg")
+        yield Static("", id="msg", markup=False)  # echoes what the user typed
         yield Footer(compact=self._mode == "narrow",
                      show_command_palette=self._mode != "narrow")
 
     def on_mount(self) -> None:
         """Focus the address space and draw everything."""
+        if not self.children:  # popped before it mounted (a key burst)
+            return
         self._after_compose()
 
     def _after_compose(self) -> None:
@@ -182,7 +185,14 @@ class PlayScreen(Screen[None]):
         return self.driver.running or self._replay_timer is not None
 
     # -- attributes down --------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No key action on a screen that is closing: a key queued behind ``q`` in a
+        burst would otherwise query panes that are already gone (NoMatches)."""
+        return not (self._closing or self._closed or not self.children)
+
     def _sync(self) -> None:
+        if not self.children:  # a late timer or message while the screen is torn down
+            return
         if self.driver.threaded:
             return  # the engine thread is changing the machine: keep the last picture
         s = self.session
@@ -214,7 +224,10 @@ class PlayScreen(Screen[None]):
             self.query_one("#titlebar", Static).update(title_text)
 
     def _say(self, text: str, error: bool = False) -> None:
-        msg = self.query_one("#msg", Static)
+        try:
+            msg = self.query_one("#msg", Static)
+        except NoMatches:  # a late message while the screen is being torn down
+            return
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 

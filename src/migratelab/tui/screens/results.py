@@ -81,10 +81,10 @@ class ResultsScreen(ModalScreen[str]):
                              "no stars, no ✔. The level stays open for you to solve.",
                              id="results-body", markup=False)
             elif r.solved:
-                yield Static(f"✔ Solved: {r.level.title}", id="results-title")
+                yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
                 yield Static(self._score(), id="results-body")
             else:
-                yield Static(f"✘ Not this time: {r.level.title}", id="results-title")
+                yield Static(f"✘ Not this time: {r.level.title}", id="results-title", markup=False)
                 yield Static("Your prediction beside what the kernel did. u undoes the "
                              "call (free) to predict again; Esc keeps this state on screen.",
                              id="results-body")
