@@ -214,7 +214,10 @@ class PlayScreen(Screen[None]):
             self.query_one("#titlebar", Static).update(title_text)
 
     def _say(self, text: str, error: bool = False) -> None:
-        msg = self.query_one("#msg", Static)
+        found = self.query("#msg")
+        if not found:
+            return  # between two layouts (a resize recomposing) or leaving the screen
+        msg = found.first(Static)
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
