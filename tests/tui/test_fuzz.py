@@ -1,7 +1,8 @@
 """Key fuzzing at every layout size, fixed seeds, invariants checked after each burst.
 
-The default run is short (a few hundred keys per case); set
-``MIGRATELAB_FUZZ_KEYS=5000`` (keys per case) for a long soak.
+The default run is short (50 keys per case, the play screen at every size);
+set ``MIGRATELAB_FUZZ_KEYS=5000`` (keys per case) for a long soak of every
+screen at every size.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ KEYS = [*"abcdefghijklmnopqrstuvwxyz0123456789", "R", "colon", "slash", "enter",
         "left_square_bracket", "right_square_bracket", "greater_than_sign", "comma"]
 #: Play keys weighted up, so calls are made and stepped, not only typed.
 PLAY_KEYS = [*KEYS, *"sssnnnevv1111", "enter", "enter", "home", "end"]
-PRESSES = int(os.environ.get("MIGRATELAB_FUZZ_KEYS", "150"))
+PRESSES = int(os.environ.get("MIGRATELAB_FUZZ_KEYS", "50"))
+#: A long run (the variable set) fuzzes every screen at every size; the default
+#: run fuzzes the play screen at every size and the others at the two extremes.
+LONG = "MIGRATELAB_FUZZ_KEYS" in os.environ
 BURST = 25
 CHARS = {"colon": ":", "slash": "/", "space": " ", "plus": "+", "minus": "-",
          "question_mark": "?", "left_square_bracket": "[", "right_square_bracket": "]",
@@ -65,8 +69,12 @@ def check_invariants(app: MigrateLabApp) -> None:
 START = {"title": [], "levels": ["enter"], "play": None, "help": ["f1"]}
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(START))
+CASES = [(screen, size) for screen in START for size in SIZES
+         if LONG or screen == "play" or size in ((80, 24), (200, 50))]
+
+
+@pytest.mark.parametrize(("screen", "size"), CASES,
+                         ids=[f"{sc}-{w}x{h}" for sc, (w, h) in CASES])
 async def test_random_keys(screen: str, size: tuple[int, int]) -> None:
     rng = random.Random(f"migratelab-{screen}-{size}")
     level = load_play_level(FIRST) if START[screen] is None else None

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -224,10 +223,10 @@ class PlayScreen(Screen[None]):
             self.query_one("#titlebar", Static).update(title_text)
 
     def _say(self, text: str, error: bool = False) -> None:
-        try:
-            msg = self.query_one("#msg", Static)
-        except NoMatches:  # a late message while the screen is being torn down
-            return
+        found = self.query("#msg")
+        if not found:
+            return  # between two layouts (a resize recomposing) or leaving the screen
+        msg = found.first(Static)
         msg.update(("✘ " + text) if error else text)
         msg.set_class(error, "-error")
 
