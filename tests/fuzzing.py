@@ -242,7 +242,13 @@ def play_one(path: Path, counts: Counts, with_notice: bool = True) -> str | None
     except InputError as exc:
         counts.refused += 1
         return None if "\n" not in str(exc) else f"multi-line error {str(exc)[:200]!r}"
-    session = level.session()
+    from migratelab.levels.replay import LevelRunError
+
+    try:  # cli_play prints a setup that cannot run as one line, exit 2
+        session = level.session()
+    except LevelRunError as exc:
+        counts.refused += 1
+        return None if "\n" not in str(exc) else f"multi-line error {str(exc)[:200]!r}"
     view = getattr(session, "view", None)  # Session.view() (tui-live), when it is there
     if callable(view):
         view()
