@@ -24,6 +24,7 @@ from migratelab.game.commands import (
 from migratelab.game.session import SessionError
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
+from migratelab.tui.presenter import PRESENTER_SPEED, Presenter
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.command_line import CommandLine
@@ -75,6 +76,9 @@ class PlayScreen(Screen[None]):
         Binding("t", "next_tab", "Next tab", id="play.tab", show=False),
         Binding("h", "hint", "Hint", id="play.hint"),
         Binding("q", "leave", "Levels", id="play.leave"),
+        Binding("space", "present_next", "Next", id="play.next",
+                tooltip="Presenter mode: the next step of the level's solution, batch by batch"),
+        Binding("P", "toggle_presenter", "Presenter mode", id="play.presenter", show=False),
     ]
 
     def __init__(self, level: PlayLevel) -> None:
@@ -87,6 +91,7 @@ class PlayScreen(Screen[None]):
         self._budget = 0.0
         self._shown_title = ""
         self._judged: object | None = None
+        self.presenter: Presenter | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -125,6 +130,8 @@ class PlayScreen(Screen[None]):
             self.query_one(f"#{wid}").border_title = title
         self.query_one(AddressSpace).focus()
         self.query_one("#cursorinfo", Static).update(LEGEND)
+        if getattr(self.app, "presenter", False):
+            self.action_toggle_presenter()
         if self.level.goal_check is not None and not self.app.has_class("-wide"):
             # no side panel: show the story and the goal before anything else
             self.query_one(TabbedContent).active = "tab-goal"
@@ -204,7 +211,7 @@ class PlayScreen(Screen[None]):
     def _leave_command_line(self) -> None:
         self.query_one(AddressSpace).focus()
 
-    def _show_answer(self, text: str) -> None:
+    def show_answer(self, text: str) -> None:
         """An ``explain`` answer stays on screen (not a notification that times out)."""
         answer = self.query_one("#answer", Static)
         answer.update(text)
@@ -217,7 +224,7 @@ class PlayScreen(Screen[None]):
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        self._show_answer("")
+        self.show_answer("")
         if not text:
             self.query_one(AddressSpace).focus()
             return
@@ -256,7 +263,7 @@ class PlayScreen(Screen[None]):
                 self._refused(str(exc))
                 return
             self._say(answer.title)
-            self._show_answer(answer.text())
+            self.show_answer(answer.text())
             event.input.value = ""
             self.query_one(AddressSpace).focus()
             return
@@ -407,8 +414,33 @@ class PlayScreen(Screen[None]):
         self._stop()
         self.app.pop_screen()
 
+    def action_toggle_presenter(self) -> None:
+        """Presenter mode on or off: pacing, heavy highlights, space walks the solution."""
+        on = self.presenter is None
+        self.presenter = Presenter.for_screen(self) if on else None
+        self.set_class(on, "-presenter")
+        self.speed = PRESENTER_SPEED if on else 2
+        self.refresh_bindings()
+        self._say("presenter mode: space = next step of the solution" if on
+                  else "presenter mode off")
+        self._sync()
+
+    def action_present_next(self) -> None:
+        """Presenter mode's one key: next step, next batch, past a mark."""
+        if self.presenter is not None:
+            self._say(self.presenter.next(self))
+            if self.session.busy:
+                self._show_call()
+            self._after_step()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The "next" key exists only in presenter mode (it would show the solution)."""
+        return self.presenter is not None if action == "present_next" else True
+
     def _after_step(self) -> None:
         self._sync()
+        if self.presenter is not None and not self.session.busy:
+            self.presenter.after_call(self)
         if self.session.busy or self.won or self.level.goal_check is None:
             return
         if self._judge_prediction():
