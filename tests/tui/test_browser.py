@@ -26,6 +26,8 @@ def test_a_browser_tab_plays_level_one(tmp_path: Path) -> None:
     presenter = tmp_path / "presenter-data"
     server = Served(env={"MIGRATELAB_DATA_DIR": str(presenter), "TMPDIR": str(tmp_path)})
     shot = tmp_path / "browser.png"
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
 
     async def play() -> bytes:
         browser = Browser(CHROMIUM, 1280, 800)
@@ -49,7 +51,17 @@ def test_a_browser_tab_plays_level_one(tmp_path: Path) -> None:
             await browser.press("e")
             await browser.wait_text("Solved")
             await asyncio.sleep(0.5)  # let xterm.js paint the last frame
-            return await browser.screenshot(shot)
+            png = await browser.screenshot(shot)
+            # export run: the folder stays with the tab, a zip goes to the browser
+            await browser.call("Browser.setDownloadBehavior", behavior="allow",
+                               downloadPath=str(downloads))
+            await browser.press("escape", "x")
+            await browser.wait_text("on its way to your browser")
+            for _ in range(100):
+                if list(downloads.glob("first-move-*.zip")):
+                    break
+                await asyncio.sleep(0.2)
+            return png
         finally:
             await browser.close()
 
@@ -63,6 +75,11 @@ def test_a_browser_tab_plays_level_one(tmp_path: Path) -> None:
     assert server.left_running() == []
     # the tab kept its progress in its own directory, never in the presenter's
     assert not presenter.exists()
+    (zipped,) = downloads.glob("first-move-*.zip")
+    import zipfile
+
+    names = zipfile.ZipFile(zipped).namelist()
+    assert sorted(n.split("/")[-1] for n in names) == ["screen.svg", "summary.md", "trace.jsonl"]
     if os.environ.get("MIGRATELAB_SCREENSHOT"):
         shutil.copy(shot, os.environ["MIGRATELAB_SCREENSHOT"])
 

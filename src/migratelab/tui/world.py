@@ -43,6 +43,8 @@ class PlayLevel:
     explanation: str = ""
     #: The reference solution (``[solution]``), replayed in presenter mode.
     solution: Any = None
+    #: The kernel profile the level runs on (``[level] profile``).
+    profile: str = ""
     #: Where progress keeps this level's result ("" = its id); see game.progress.
     progress_key: str = ""
 
@@ -79,7 +81,8 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         make_runner=lambda: goals.build_world(level), goal_check=check, path=path,
         predict_request=goal.predict.request if goal is not None and goal.predict else None,
         predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
-        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution)
+        explanation=str(getattr(meta, "explanation", "") or ""), solution=solution,
+        profile=str(getattr(meta, "profile", "")))
 
 
 def _chapter_name(number: int) -> str:

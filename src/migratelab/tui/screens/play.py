@@ -79,6 +79,8 @@ class PlayScreen(Screen[None]):
         Binding("space", "present_next", "Next", id="play.next",
                 tooltip="Presenter mode: the next step of the level's solution, batch by batch"),
         Binding("P", "toggle_presenter", "Presenter mode", id="play.presenter", show=False),
+        Binding("x", "export", "Export run", id="play.export", show=False,
+                tooltip="Export run: trace (JSON lines), this screen (SVG), a Markdown summary"),
     ]
 
     def __init__(self, level: PlayLevel) -> None:
@@ -424,6 +426,12 @@ class PlayScreen(Screen[None]):
         self._say("presenter mode: space = next step of the solution" if on
                   else "presenter mode off")
         self._sync()
+
+    def action_export(self) -> None:
+        """Keep the run: trace, screen and summary in a folder (a zip in a browser)."""
+        from migratelab.tui.export_run import export_run
+
+        self._say(export_run(self))
 
     def action_present_next(self) -> None:
         """Presenter mode's one key: next step, next batch, past a mark."""
