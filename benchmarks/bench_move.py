@@ -15,9 +15,10 @@ import time
 from array import array
 
 from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
+from migratelab.kernel.madvise import do_madvise
 from migratelab.kernel.memory import handle_mm_fault
 from migratelab.kernel.mm import HPAGE_SIZE, PAGE_SIZE, Process
-from migratelab.kernel.mmap import do_madvise, do_mmap
+from migratelab.kernel.mmap import do_mmap
 
 GIB_PAGES = (1 << 30) // PAGE_SIZE
 

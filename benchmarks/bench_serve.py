@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import aiohttp  # noqa: E402
-from cdp import (  # noqa: E402
+import aiohttp
+from cdp import (
     TITLE_TEXT,
     Browser,
     Served,

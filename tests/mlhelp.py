@@ -10,17 +10,20 @@ from typing import Any
 
 import msgspec
 
+from migratelab.kernel import PROFILES as KERNEL_PROFILES
 from migratelab.kernel import Kernel, MachineSpec
 from migratelab.kernel.events import Event
 from migratelab.kernel.mm import Process
 from migratelab.scenario import ops as O
 from migratelab.scenario.runner import ScenarioRunner
 
-#: Every behaviour profile, oldest first.
-PROFILES: tuple[str, ...] = ("v4.14", "v4.17", "v5.6", "v5.12", "v6.1", "v6.12")
-OLD: tuple[str, ...] = ("v4.14", "v4.17", "v5.6", "v5.12")
+#: Every behaviour profile, oldest first (the kernel's own list, not a copy).
+PROFILES: tuple[str, ...] = tuple(KERNEL_PROFILES)
+#: The profiles real results exist for (shared/conformance), and the older ones.
 MODERN: tuple[str, ...] = ("v6.1", "v6.12")
-DYNAMIC: tuple[str, ...] = PROFILES[1:]
+OLD: tuple[str, ...] = tuple(p for p in PROFILES if p not in MODERN)
+DYNAMIC: tuple[str, ...] = tuple(p for p in PROFILES
+                                 if KERNEL_PROFILES[p].batching == "dynamic")
 UNSET = "UNSET"
 
 
@@ -28,9 +31,9 @@ class Run:
     """One kernel, one runner, and the records and events of what ran on it."""
 
     def __init__(self, profile: str, nodes: int = 2, mem_mb: tuple[int, ...] = (64,),
-                 hugetlb_per_node: int = 4, detail: bool = False) -> None:
+                 hugetlb_per_node: int = 4, detail: bool = False, swap: bool = False) -> None:
         self.k = Kernel(MachineSpec(nodes=nodes, mem_mb=mem_mb,
-                                    hugetlb_per_node=hugetlb_per_node), profile)
+                                    hugetlb_per_node=hugetlb_per_node, swap=swap), profile)
         self.runner = ScenarioRunner(self.k, detail=detail)
         self.records: list[dict[str, Any]] = []
         self.events: list[Event] = []

@@ -16,9 +16,9 @@ from migratelab.game.authoring import (
 )
 from migratelab.game.session import Session
 from migratelab.game.worlds import demo_machine, demo_runner, demo_setup
+from migratelab.levels import load_level
+from migratelab.levels.check import check_level
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_check import check_level
-from migratelab.scenario.levels import load_level
 
 PAGES = 8
 
@@ -78,7 +78,7 @@ def test_every_profile_on_request_groups_equal_results(tmp_path: Path) -> None:
 
 
 def test_a_call_before_a_staged_op_becomes_setup() -> None:
-    applied: list[object] = [O.MovePages(entries=[["A", 0, 1]]), O.Pin(id="A", pages=[1]),
+    applied: list[O.Op] = [O.MovePages(entries=[["A", 0, 1]]), O.Pin(id="A", pages=[1]),
                              O.MovePages(entries=[["A", 1, 1]]), O.LruAddDrainAll()]
     tail, solution = split_solution(applied)
     assert tail == applied[:2] and solution == applied[2:]

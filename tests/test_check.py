@@ -27,6 +27,30 @@ def test_shipped_levels_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(line.startswith("PASS ") for line in lines[:-1])
 
 
+def test_no_argument_checks_the_shipped_levels_and_test_cases(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from migratelab.levels import shipped_levels, shipped_tests
+
+    code, lines = run(capsys)
+    checked = {line.split()[1] for line in lines[:-1]}
+    want = {str(p.relative_to(Path.cwd())) if p.is_relative_to(Path.cwd()) else str(p)
+            for p in [*shipped_levels(), *shipped_tests()]}
+    assert code == 0 and checked == want
+    assert any("/levels/tests/" in p for p in checked), "no shipped test case was checked"
+    assert not any("/levels/tests/" in str(p) for p in shipped_levels())
+
+
+def test_pure_test_cases_are_not_playable() -> None:
+    from migratelab.levels import load_level, shipped_levels, shipped_tests
+    from migratelab.tui.world import shipped
+
+    assert shipped_tests(), "no shipped test case"
+    assert all(load_level(p).goal is None for p in shipped_tests())
+    assert all(load_level(p).goal is not None for p in shipped_levels())
+    listed = {lv.path for lv in shipped()}
+    assert listed == set(shipped_levels())
+
+
 def test_wrong_expectation_fails_with_a_marked_diff(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # claim v6.12 writes the nodes into status[] (it leaves them untouched)
@@ -63,7 +87,8 @@ def test_unreadable_input_exits_2_with_one_line(
     path.write_text(PINNED.replace("pages = 16", "pages = \"many\""))
     code, lines = run(capsys, str(path))
     assert code == 2
-    assert lines == [f"ERROR {path}:39: $.setup[0].pages: expected int, got str",
+    line = PINNED[:PINNED.index("pages = 16")].count("\n") + 1
+    assert lines == [f"ERROR {path}:{line}: $.setup[0].pages: expected int, got str",
                      "0 passed, 1 failed"]
 
 
@@ -94,3 +119,13 @@ def test_pytest_collects_level_files(pytester: pytest.Pytester) -> None:
     assert "ret: expected 5, actual 0" in out
     one = pytester.runpytest(*quiet, "pinned.toml::solution")
     one.assert_outcomes(passed=1)
+
+
+def test_pytest_collects_the_shipped_test_cases(pytester: pytest.Pytester) -> None:
+    from migratelab.levels import shipped_tests, shipped_tests_dir
+
+    quiet = ("-p", "no:cacheprovider", "-p", "no:textual-snapshot", "-p", "no:asyncio")
+    result = pytester.runpytest(*quiet, "-q", "--collect-only", str(shipped_tests_dir()))
+    out = result.stdout.str()
+    for path in shipped_tests():
+        assert f"{path.name}::schema" in out and f"{path.name}::expect[0]-" in out

@@ -200,6 +200,7 @@ def test_a_huge_region_is_refused_not_allocated(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "migratelab", "run", str(scen)],
                          capture_output=True, text=True)
     assert out.returncode == 2
-    assert out.stderr.strip().endswith("ops[0].pages: expected a page count from 1 to 4194304, "
-                                       "got 1000000000")
+    # refused by the bounds (scenario.limits) before any work, with the line
+    assert out.stderr.strip().endswith("huge.json:1: $.ops[0].pages: expected an int in "
+                                       "1..262144, got 1000000000")
     assert "Traceback" not in out.stderr

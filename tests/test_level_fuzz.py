@@ -2,7 +2,7 @@
 
 Mutations act on the decoded TOML (wrong types, missing fields, huge numbers, deep
 nesting) and on the raw bytes (random bytes, truncation). Whatever comes out,
-``parse_level`` either returns a Level or raises one ``InputError`` line, and the
+``parse_level`` either returns a Level or raises one ``LevelError`` line, and the
 check items of a level that loads never raise.
 """
 
@@ -17,12 +17,12 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migratelab.scenario.level_check import item_names, run_item
-from migratelab.scenario.levels import Level, parse_level
-from migratelab.scenario.loading import InputError
+from migratelab.levels import Level, LevelError, parse_level
+from migratelab.levels.check import item_names, run_item
 
 LEVELS = Path(__file__).resolve().parent.parent / "src" / "migratelab" / "levels"
-SOURCES = {p.name: p.read_bytes() for p in sorted(LEVELS.glob("*.toml"))}
+SOURCES = {p.name: p.read_bytes()
+           for p in sorted(LEVELS.glob("*.toml")) + sorted(LEVELS.glob("tests/*.toml"))}
 
 #: Modest by default to keep the suite fast; raise MIGRATELAB_FUZZ_EXAMPLES for a long run.
 FUZZ = settings(max_examples=int(os.environ.get("MIGRATELAB_FUZZ_EXAMPLES", "60")),
@@ -66,7 +66,7 @@ def mutate(doc: dict[str, Any], path: tuple[Any, ...], action: str, nasty: Any) 
 def assert_clean(raw: bytes) -> Level | None:
     try:
         return parse_level(raw, "f.toml")
-    except InputError as exc:
+    except LevelError as exc:
         message = str(exc)
         assert message.startswith("f.toml")
         assert "\n" not in message and "Traceback" not in message

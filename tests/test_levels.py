@@ -9,19 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from migratelab.game import goals
-from migratelab.scenario import ops as O
-from migratelab.scenario.level_locate import line_of
-from migratelab.scenario.levels import (
+from migratelab import levels as goals
+from migratelab.levels import (
+    LevelError,
     Prediction,
     is_level_file,
     load_level,
     parse_level,
-    schema_path,
-    schema_text,
     shipped_levels,
 )
-from migratelab.scenario.loading import InputError
+from migratelab.levels.locate import line_of
+from migratelab.levels.schema import schema_path, schema_text
+from migratelab.scenario import ops as O
 
 LEVELS = Path(__file__).resolve().parent.parent / "src" / "migratelab" / "levels"
 FIRST = LEVELS / "01_first_move.toml"
@@ -56,7 +55,7 @@ ops = [{ op = "move_pages", range = { id = "A", node = 1 } }]
 
 def error_of(text: str | bytes) -> str:
     raw = text.encode() if isinstance(text, str) else text
-    with pytest.raises(InputError) as info:
+    with pytest.raises(LevelError) as info:
         parse_level(raw, "x.toml")
     message = str(info.value)
     assert "\n" not in message
@@ -173,7 +172,7 @@ def test_file_size_limit() -> None:
 
 
 def test_unreadable_path(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(LevelError, match="cannot read"):
         load_level(tmp_path / "missing.toml")
 
 
@@ -252,7 +251,7 @@ def test_describe_says_what_is_checked() -> None:
 
 def test_schema_is_checked_in_and_current() -> None:
     assert schema_path().read_text() == schema_text(), (
-        "level.schema.json drifted: python -m migratelab.scenario.levels > "
+        "level.schema.json drifted: python -m migratelab.levels.schema > "
         "src/migratelab/levels/level.schema.json")
     schema = json.loads(schema_text())
     assert schema["$ref"] == "#/$defs/Level"
@@ -260,8 +259,8 @@ def test_schema_is_checked_in_and_current() -> None:
 
 
 def test_game_layer_stays_free_of_ui() -> None:
-    code = ("import sys, migratelab.game.goals, migratelab.scenario.cli_check, "
-            "migratelab.scenario.pytest_plugin; "
+    code = ("import sys, migratelab.levels, migratelab.levels.cli_check, "
+            "migratelab.levels.pytest_plugin; "
             "print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
@@ -269,8 +268,54 @@ def test_game_layer_stays_free_of_ui() -> None:
 
 
 def test_every_shipped_chapter_has_a_title() -> None:
-    from migratelab.scenario.levels import chapter_titles, load_level, shipped_levels
+    from migratelab.levels import chapter_titles
 
     titles = chapter_titles()
     chapters = {load_level(p).level.chapter for p in shipped_levels()}
     assert chapters <= set(titles), f"chapters without a title: {chapters - set(titles)}"
+
+
+def test_each_goal_field_is_judged_by_one_kind_class() -> None:
+    from migratelab.levels import (
+        Avoid,
+        Goal,
+        MigrateCallLimit,
+        Placement,
+        Predict,
+        Provoke,
+        SyscallLimit,
+    )
+
+    goal = Goal(placement=[Placement(id="A", node=1)],
+                predict=Predict(request=O.Query(entries=[("A", 0)])),
+                provoke=[Provoke(positive_return=True), Provoke(errno="ENODEV")],
+                avoid=[Avoid(thp_split=True)], max_syscalls=2, max_migrate_calls=3)
+    items = goal.items()
+    assert [(where, type(part)) for where, part in items] == [
+        ("$.goal.placement[0]", Placement), ("$.goal.predict", Predict),
+        ("$.goal.provoke[0]", Provoke), ("$.goal.provoke[1]", Provoke),
+        ("$.goal.avoid[0]", Avoid), ("$.goal.max_syscalls", SyscallLimit),
+        ("$.goal.max_migrate_calls", MigrateCallLimit)]
+    # every field of [goal] but its prose is some kind's
+    named = {where.split(".")[2].split("[")[0] for where, _ in items}
+    assert named == set(Goal.__struct_fields__) - {"text"}
+    assert goal.parts() == [part.describe() for _, part in items]
+    assert [part.positive for _, part in items] == [True, True, True, True, False, False,
+                                                    False]
+
+
+def test_goal_kinds_judge_a_real_run() -> None:
+    level = parse_level(MINIMAL.replace(
+        'placement = [{ id = "A", node = 1 }]',
+        'placement = [{ id = "A", node = 1 }]\navoid = [{ positive_return = true }]\n'
+        'max_syscalls = 1\nmax_migrate_calls = 1').encode())
+    assert level.goal is not None
+    runner = goals.build_world(level)
+    start = goals.evaluate(level.goal, runner, [])
+    assert [p.met for p in start.parts] == [False, True, True, True]
+    one = goals.play(runner, O.MovePages(entries=[("A", 0, 1), ("A", 1, 1)]))
+    two = goals.play(runner, O.MovePages(entries=[("A", 2, 1), ("A", 3, 1)]))
+    res = goals.evaluate(level.goal, runner, [one, two])
+    assert [p.met for p in res.parts] == [True, True, False, False]
+    assert [p.detail for p in res.parts[2:]] == ["2 call(s) made",
+                                                 "migrate_pages() was called 2 time(s)"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from migratelab.scenario.level_check import check_level
+from migratelab.levels.check import check_level
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "level-format.md"
 
@@ -23,7 +23,7 @@ def test_doc_example_checks(tmp_path: Path) -> None:
 
 
 def test_doc_example_uses_the_presenter_and_explanation_fields(tmp_path: Path) -> None:
-    from migratelab.scenario.levels import parse_level
+    from migratelab.levels import parse_level
 
     block = re.findall(r"```toml\n(.*?)```", DOC.read_text(), re.S)[0]
     level = parse_level(block.encode(), "example.toml")

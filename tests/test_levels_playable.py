@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from migratelab.game.commands import Predict, parse
-from migratelab.scenario.levels import load_level, shipped_levels
+from migratelab.levels import load_level, shipped_levels
 from migratelab.tui.world import from_level
 
 LEVELS = shipped_levels()

@@ -20,7 +20,7 @@ from mlhelp import PROFILES
 from migratelab.cli import main
 from migratelab.game.practice import TOPICS, draft
 from migratelab.game.practice_problem import ANSWER_MARK, generate, render
-from migratelab.scenario.level_check import check_level
+from migratelab.levels.check import check_level
 
 #: Seeds per topic in the default run; MIGRATELAB_PRACTICE_SEEDS=200 runs 200 per topic
 #: *and* profile (the full soak).

@@ -173,7 +173,7 @@ def test_record_keeps_the_best() -> None:
 
 
 def test_progress_key_by_content(tmp_path: Path) -> None:
-    from migratelab.scenario.levels import shipped_levels
+    from migratelab.levels import shipped_levels
 
     shipped = shipped_levels()[0]
     raw = shipped.read_bytes()
@@ -190,7 +190,7 @@ def test_progress_key_by_content(tmp_path: Path) -> None:
 
 
 def test_play_file_keeps_an_edited_copy_apart(tmp_path: Path) -> None:
-    from migratelab.scenario.levels import shipped_levels
+    from migratelab.levels import shipped_levels
     from migratelab.tui.cli_play import check_notice
     from migratelab.tui.world import load_play_level
 
@@ -205,7 +205,7 @@ def test_play_file_keeps_an_edited_copy_apart(tmp_path: Path) -> None:
 
 
 def test_play_file_that_fails_check_opens_with_a_warning(tmp_path: Path) -> None:
-    from migratelab.scenario.levels import shipped_levels
+    from migratelab.levels import shipped_levels
     from migratelab.tui.cli_play import check_notice
 
     text = shipped_levels()[0].read_text()

@@ -24,7 +24,10 @@ from migratelab.scenario.runner import RunError, ScenarioRunner
 
 REGIONS = ("R0", "R1", "R2", "R3")
 KINDS = ("anon", "anon", "anon_shared", "file", "hugetlb")
-ADVICE = ("pageout", "dontneed", "hugepage")
+ADVICE = ("pageout", "dontneed", "hugepage", "nohugepage", "free", "cold", "willneed",
+          "mergeable")
+MBIND_FLAGS: tuple[Any, ...] = ([], ["MPOL_MF_MOVE"], ["MPOL_MF_MOVE_ALL"], ["MPOL_MF_STRICT"],
+                                ["MPOL_MF_MOVE", "MPOL_MF_STRICT"])
 FLAGS: tuple[Any, ...] = (["MPOL_MF_MOVE"], ["MPOL_MF_MOVE_ALL"], 0, ["MPOL_MF_STRICT"])
 
 
@@ -34,6 +37,7 @@ class Driver:
     def __init__(self, k: Kernel) -> None:
         self.k = k
         self.runner = ScenarioRunner(k, detail=True)
+        k.debug_checks = True  # mbind / migrate_pages check every invariant per event
         self.index = 0
         self.events = 0
 
@@ -81,7 +85,8 @@ def draw_op(data: st.DataObject, d: Driver) -> dict[str, Any]:
     kinds = ["mmap"] if not mapped else [
         "mmap", "touch", "touch", "fork", "munmap", "mprotect", "mlock", "madvise", "pin",
         "unpin", "pagevec_hold", "fill_node", "release_fill", "move_pages", "move_pages",
-        "move_pages", "query", "lru_add_drain", "lock_page", "writeback"]
+        "move_pages", "query", "lru_add_drain", "lock_page", "writeback", "mbind", "mbind",
+        "migrate_pages"]
     what = data.draw(st.sampled_from(kinds))
     if what == "mmap":
         free = [r for r in REGIONS if r not in d.runner.regions]
@@ -108,6 +113,19 @@ def draw_op(data: st.DataObject, d: Driver) -> dict[str, Any]:
             op["prot"] = data.draw(st.sampled_from(["rw", "r", "none"]))
         if what == "madvise":
             op["advice"] = data.draw(st.sampled_from(ADVICE))
+        return op
+    if what == "mbind":
+        start = data.draw(st.integers(0, n - 1))
+        mode = data.draw(st.sampled_from(["bind", "preferred", "interleave", "default"]))
+        chosen = data.draw(st.lists(st.integers(0, nodes - 1), min_size=0, max_size=2))
+        return {"op": "mbind", "id": rid, "mode": mode, "nodes": chosen,
+                "flags": data.draw(st.sampled_from(MBIND_FLAGS)),
+                "range": [start, data.draw(st.integers(1, n - start))]}
+    if what == "migrate_pages":
+        sets = st.lists(st.integers(0, nodes - 1), min_size=1, max_size=3)
+        op = {"op": "migrate_pages", "from": data.draw(sets), "to": data.draw(sets)}
+        if d.runner.children and data.draw(st.booleans()):
+            op["pid"] = "child:" + data.draw(st.sampled_from(list(d.runner.children)))
         return op
     if what in ("pin", "lock_page", "writeback"):
         return {"op": what, "id": rid, "pages": data.draw(page_sel(n))}

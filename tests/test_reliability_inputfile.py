@@ -78,3 +78,9 @@ def test_shorten_cuts_long_quoted_values() -> None:
     assert shorten("short 'value'") == "short 'value'"
     assert "\n" not in shorten("two\nlines")
     assert len(shorten("x " * 10_000)) < 500
+
+
+def test_shorten_is_idempotent() -> None:
+    quoted = '"' + "C" * 5000 + '"'
+    once = shorten(f"bad value {'B' * 100_000!r} and {quoted} {'D' * 9000}")
+    assert shorten(once) == once

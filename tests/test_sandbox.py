@@ -106,6 +106,6 @@ def test_a_failed_command_restores_zero_page_mappings() -> None:
     _stage(s, "mmap T 1 anon")
     _stage(s, "touch T[0:1] read")
     with pytest.raises(SessionError):
-        _stage(s, "bind A 2")  # no node 2: the machine is restored
+        _stage(s, "bind Q 1")  # no region Q: the machine is restored
     _stage(s, "touch T[0:1]")  # the write replaces the zero page
     assert view.page_view(s.runner, s.runner.regions["T"].base).kind == "base"

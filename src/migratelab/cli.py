@@ -17,7 +17,7 @@ COMMANDS: dict[str, str] = {
     "practice": "migratelab.tui.cli_practice",
     "serve": "migratelab.tui.cli_serve",
     "run": "migratelab.scenario.cli_run",
-    "check": "migratelab.scenario.cli_check",
+    "check": "migratelab.levels.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",
     "progress": "migratelab.game.cli_progress",
     "verify": "migratelab.verify.cli",

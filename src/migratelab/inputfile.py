@@ -25,7 +25,8 @@ __all__ = ["InputFileError", "clip", "read_bounded", "shorten"]
 CLIP = 60
 #: Longest error line kept whole.
 MAX_MESSAGE = 400
-_LONG = re.compile(rf"'[^'\n]{{{CLIP + 1},}}'|\"[^\"\n]{{{CLIP + 1},}}\"|\S{{{4 * CLIP},}}")
+# longer than a cut value (CLIP characters and "..."), so shortening twice changes nothing
+_LONG = re.compile(rf"'[^'\n]{{{CLIP + 4},}}'|\"[^\"\n]{{{CLIP + 4},}}\"|\S{{{4 * CLIP},}}")
 
 
 class InputFileError(Exception):

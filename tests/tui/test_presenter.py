@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from migratelab.game.replay import solution_steps
-from migratelab.scenario.levels import load_level
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.play import SPEEDS, PlayScreen
 from migratelab.tui.screens.results import ResultsScreen
 from migratelab.tui.world import load_play_level
 
-from .conftest import FIRST, LEVELS_DIR
+from .conftest import FIRST
 
 MARK = "Eight entries, one node: one batch, one migrate_pages() call."
 
@@ -20,16 +18,6 @@ def _marked_level(tmp_path: Path) -> Path:
     path = tmp_path / "01_marked.toml"
     path.write_text(FIRST.read_text() + f'\n[[solution.marks]]\nafter = 0\ntext = "{MARK}"\n')
     return path
-
-
-def test_solution_steps_carry_their_marks(tmp_path: Path) -> None:
-    level = load_level(_marked_level(tmp_path))
-    steps = solution_steps(level.solution)
-    assert [s.mark for s in steps] == [MARK]
-    predict = load_level(LEVELS_DIR / "02_thp_tail_ebusy.toml")
-    assert predict.goal is not None and predict.goal.predict is not None
-    (step,) = solution_steps(predict.solution, predict.goal.predict.request)
-    assert step.describe() == "predict ret=0 status=1,-EBUSY"
 
 
 async def test_space_walks_the_solution_and_pauses_at_the_mark(tmp_path: Path) -> None:
@@ -49,11 +37,13 @@ async def test_space_walks_the_solution_and_pauses_at_the_mark(tmp_path: Path) -
         await pilot.pause()
         answer = play.query_one("#answer")
         assert answer.display and MARK in str(answer.render())
-        assert play.presenter is not None and play.presenter.paused
-        assert isinstance(app.screen, ResultsScreen)  # the replay solved the level
+        assert play.presenter is not None and play.presenter.replay is not None
+        assert play.presenter.replay.paused
+        assert isinstance(app.screen, ResultsScreen)  # the replay solved the level...
+        assert app.screen.results.assisted  # ...and the win is shown, not recorded
         await pilot.press("escape", "space")
         await pilot.pause()
-        assert not play.presenter.paused and not answer.display
+        assert not answer.display
         assert "replayed to its end" in str(play.query_one("#msg").render())
 
 

@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Markdown
 
 from migratelab.game.commands import EXAMPLE_PREDICTION, Predict, parse
-from migratelab.scenario.levels import load_level
+from migratelab.levels import load_level
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.help import help_markdown, key_name
 from migratelab.tui.screens.level_select import LevelSelectScreen

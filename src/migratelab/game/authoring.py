@@ -28,10 +28,17 @@ import msgspec
 import tomli_w
 
 from migratelab.kernel.profiles import PROFILES
+from migratelab.levels import (
+    Goal,
+    Level,
+    build_world,
+    evaluate,
+    page_folio,
+    parse_level,
+    record_as_result,
+    request_text,
+)
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_goals import build_world, evaluate, page_folio, record_as_result
-from migratelab.scenario.level_types import Goal, request_text
-from migratelab.scenario.levels import Level, parse_level
 from migratelab.scenario.loading import InputError
 
 GoalKind = Literal["placement", "predict", "provoke"]
@@ -79,7 +86,7 @@ def compact(value: Any) -> Any:
     return value
 
 
-def split_solution(applied: Sequence[object]) -> tuple[list[object], list[object]]:
+def split_solution(applied: Sequence[O.Op]) -> tuple[list[O.Op], list[O.Op]]:
     """(setup tail, solution): the solution is the trailing run of calls and drains."""
     cut = len(applied)
     while cut > 0 and isinstance(applied[cut - 1], _PLAYER_OPS):
@@ -87,17 +94,17 @@ def split_solution(applied: Sequence[object]) -> tuple[list[object], list[object
     return list(applied[:cut]), list(applied[cut:])
 
 
-def _calls(ops: Sequence[object]) -> list[int]:
+def _calls(ops: Sequence[O.Op]) -> list[int]:
     return [i for i, op in enumerate(ops) if isinstance(op, (O.MovePages, O.Query))]
 
 
-def _run(level: Level, ops: Sequence[object], profile: str) -> tuple[Any, list[dict[str, Any]]]:
+def _run(level: Level, ops: Sequence[O.Op], profile: str) -> tuple[Any, list[dict[str, Any]]]:
     runner = build_world(level, profile)
     records = [runner.apply(op, i, runner.proc) for i, op in enumerate(ops)]
     return runner, records
 
 
-def _placement_goal(ops: Sequence[object], runner: Any) -> dict[str, Any]:
+def _placement_goal(ops: Sequence[O.Op], runner: Any) -> dict[str, Any]:
     pages: dict[tuple[str, int], None] = {}
     for op in ops:
         if not isinstance(op, O.MovePages) or op.nodes_null:
@@ -144,7 +151,7 @@ def _provoke_goal(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
                          "status, no positive return, no THP split)")
 
 
-def _expects(level: Level, solution: Sequence[object], draft: LevelDraft
+def _expects(level: Level, solution: Sequence[O.Op], draft: LevelDraft
              ) -> list[dict[str, Any]]:
     profiles = list(PROFILES) if draft.all_profiles else [draft.profile]
     runs = {p: _run(level, solution, p)[1] for p in profiles}
@@ -168,8 +175,8 @@ def _expects(level: Level, solution: Sequence[object], draft: LevelDraft
     return out
 
 
-def build_level(draft: LevelDraft, machine: dict[str, Any], base_setup: Sequence[object],
-                applied: Sequence[object], source: str = "") -> str:
+def build_level(draft: LevelDraft, machine: dict[str, Any], base_setup: Sequence[O.Op],
+                applied: Sequence[O.Op], source: str = "") -> str:
     """The level file (TOML text) for what was done; raises :class:`AuthoringError`."""
     if not _ID.match(draft.id):
         raise AuthoringError("the id must be lower case letters, digits, - and _ "

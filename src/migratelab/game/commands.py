@@ -14,6 +14,11 @@ Sandbox only (they change the machine, they are not syscalls)::
     mmap NAME PAGES [anon|thp|hugetlb|shared|tmpfs|ext4]
     touch SEL [read]   pin SEL   unpin   munmap SEL   mlock SEL   bind NAME NODE
     fork [NAME]        fill NODE          hold SEL [during]       lock SEL
+    mbind NAME|SEL NODES [move] [move_all] [strict]     NODES := N[,N...]
+                                      mbind(MPOL_BIND) of a region or a slice; with
+                                      move/move_all the misplaced pages migrate
+    migratepages FROM TO [CHILD]      migrate_pages(2): FROM and TO are node lists
+                                      (0 or 0,1); CHILD names a forked child
 
 ``all`` (or ``MOVE_ALL``/``--all``) adds ``MPOL_MF_MOVE_ALL``. A single range
 becomes a ``range`` op; anything else becomes explicit entries, in order. The
@@ -29,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from migratelab.game.tool_commands import TOOL_VERBS, Tool, ToolError, parse_tool
 from migratelab.kernel import errno as E
 from migratelab.kernel.errno import parse_status
 from migratelab.scenario import ops as O
@@ -41,8 +47,11 @@ from migratelab.scenario.ops import (
     RangeSpec,
 )
 
-VERBS = ("move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
-         "mlock", "bind", "fork", "fill", "hold", "lock")
+VERBS: tuple[str, ...] = (
+    "move", "query", "drain", "explain", "predict", "mmap", "touch", "pin", "unpin", "munmap",
+    "mlock", "bind", "mbind", "migratepages", "fork", "fill", "hold", "lock", *TOOL_VERBS)
+#: ``mbind`` flag words -> the MPOL_MF_* names.
+MBIND_FLAGS = {"move": "MPOL_MF_MOVE", "move_all": "MPOL_MF_MOVE_ALL", "strict": "MPOL_MF_STRICT"}
 ALL_WORDS = frozenset({"all", "move_all", "mpol_mf_move_all", "--all"})
 PSEUDO_REGIONS = frozenset({"UNMAPPED", "NULL"})
 #: The example answer shown by the goal pane, help and the usage message. It must
@@ -73,7 +82,7 @@ class Predict:
     after_nodes: tuple[str, ...] | None = None
 
 
-Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict
+Command = MovePages | Query | LruAddDrainAll | Explain | Stage | Predict | Tool
 
 #: ``mmap`` kinds -> the ops that make them.
 MMAP_KINDS = ("anon", "thp", "hugetlb", "shared", "tmpfs", "ext4")
@@ -133,6 +142,11 @@ def parse(text: str, regions: Mapping[str, int] | None = None) -> Command:
         return LruAddDrainAll()
     if verb == "predict":
         return _predict(rest)
+    if verb in TOOL_VERBS:
+        try:
+            return parse_tool(verb, rest)
+        except ToolError as exc:
+            raise CommandError(str(exc)) from None
     if verb in _STAGERS:
         return Stage(tuple(_STAGERS[verb](rest.split(), regions)))
     if verb in ("explain", "why"):
@@ -267,6 +281,38 @@ def _bind(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     return [O.Mbind(id=words[0], node=_node_word(words[1]))]
 
 
+def _nodes_word(word: str) -> list[int | str]:
+    nodes = [_node(part) for part in word.split(",") if part.strip()]
+    if not nodes:
+        raise CommandError(f"expected nodes such as 1 or 0,1, got {word!r}")
+    return nodes
+
+
+def _mbind(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
+    usage = "usage: mbind NAME|REGION[a:b] NODES [move] [move_all] [strict]"
+    if len(words) < 2:
+        raise CommandError(usage)
+    bad = [w for w in words[2:] if w.lower() not in MBIND_FLAGS]
+    if bad:
+        raise CommandError(f"unknown mbind flag {bad[0]!r} (known: {', '.join(MBIND_FLAGS)})")
+    flags = [MBIND_FLAGS[w.lower()] for w in words[2:]]
+    nodes = _nodes_word(words[1])
+    if "[" in words[0]:
+        sel = _selection(words[0], regions)
+        return [O.Mbind(id=sel.region, nodes=nodes, flags=flags, range=_range(sel))]
+    if regions is not None and words[0] not in regions:
+        known = ", ".join(sorted(regions)) or "none"
+        raise CommandError(f"no region named {words[0]!r} (known: {known})")
+    return [O.Mbind(id=words[0], nodes=nodes, flags=flags)]
+
+
+def _migratepages(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
+    if len(words) not in (2, 3):
+        raise CommandError("usage: migratepages FROM TO [CHILD]   (e.g. migratepages 0 1)")
+    pid = f"child:{words[2]}" if len(words) == 3 else "self"
+    return [O.MigratePages(pid=pid, from_=_nodes_word(words[0]), to=_nodes_word(words[1]))]
+
+
 def _fill(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     node = _node_word(_one(words, "fill NODE"))
     # leave free 4 KiB frames in holes, but no free 2 MiB block
@@ -295,6 +341,8 @@ _STAGERS: dict[str, Callable[[list[str], Mapping[str, int] | None], list[O.Op]]]
     "mlock": _sel_op(lambda s: O.Mlock(id=s.region, range=_range(s)), "mlock REGION[a:b]"),
     "lock": _sel_op(lambda s: O.LockPage(id=s.region, pages=[_range(s)]), "lock REGION[a:b]"),
     "bind": _bind,
+    "mbind": _mbind,
+    "migratepages": _migratepages,
     "fork": _fork,
     "fill": _fill,
     "hold": _hold,

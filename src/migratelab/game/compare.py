@@ -18,11 +18,13 @@ from migratelab.scenario import ops as O
 from migratelab.scenario.compare import CallComparison, compare_calls
 from migratelab.scenario.runner import RunError, ScenarioRunner
 
+__all__ = ["CallComparison", "Comparison", "WorldFactory", "for_session"]
+
 #: Builds a fresh world (setup applied) on the named profile.
 WorldFactory = Callable[[str], ScenarioRunner]
 
 
-def _replayed(make: WorldFactory, profile: str, ops: Sequence[object]
+def _replayed(make: WorldFactory, profile: str, ops: Sequence[O.Op]
               ) -> Callable[[], ScenarioRunner]:
     def build() -> ScenarioRunner:
         runner = make(profile)
@@ -35,7 +37,7 @@ def _replayed(make: WorldFactory, profile: str, ops: Sequence[object]
 class Comparison:
     """Two sessions, one per profile, running the same request."""
 
-    def __init__(self, make_world: WorldFactory, applied: Sequence[object],
+    def __init__(self, make_world: WorldFactory, applied: Sequence[O.Op],
                  request: O.MovePages | O.Query, profiles: Sequence[str]) -> None:
         if len(profiles) != 2:
             raise SessionError("compare takes two profiles, e.g. compare v4.17 v6.12")
@@ -75,3 +77,20 @@ class Comparison:
             return None
         records = [s.last_record or {} for s in self.sides]
         return compare_calls(self.profiles, records, [s.call_events for s in self.sides])
+
+
+def for_session(session: Session, make_world: WorldFactory, profiles: Sequence[str],
+                draft: O.MovePages | O.Query | None = None) -> Comparison:
+    """Compare ``draft`` (a request not made yet) or else the session's last call.
+
+    The last call is compared on the world as it was just before it was made.
+    """
+    applied = session.applied_ops
+    if draft is not None:
+        return Comparison(make_world, applied, draft, profiles)
+    live = session.live
+    if live is None:
+        raise SessionError("nothing to compare yet: compose a request (or make a call) "
+                           "first")
+    last = max((i for i, op in enumerate(applied) if op is live.op), default=len(applied))
+    return Comparison(make_world, applied[:last], live.op, profiles)

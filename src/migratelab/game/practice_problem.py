@@ -19,9 +19,8 @@ from migratelab.game.practice import TOPICS, Draft, draft
 from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
 from migratelab.kernel.profiles import PROFILES
+from migratelab.levels import Level, build_world, parse_level
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_goals import build_world
-from migratelab.scenario.levels import Level, parse_level
 
 #: Where the answer starts in ``--print --answer`` output (a line of its own).
 ANSWER_MARK = "-- answer --"

@@ -267,7 +267,7 @@ def progress_key(level_id: str, raw: bytes, shipped: set[str] | None = None) -> 
 
 def shipped_hashes() -> set[str]:
     """Content hashes of the installed level files."""
-    from migratelab.scenario.levels import shipped_dir
+    from migratelab.levels import shipped_dir
 
     out: set[str] = set()
     for path in shipped_dir().glob("*.toml"):

@@ -112,6 +112,8 @@ class Session:
         self._undo: list[_Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
         self._ops: list[O.Op] = []
+        #: A "show solution" replay drove this session: its win is not the player's.
+        self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
 
@@ -148,7 +150,7 @@ class Session:
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
 
     @property
-    def applied_ops(self) -> list[object]:
+    def applied_ops(self) -> list[O.Op]:
         """Every op applied to the world so far, in order (a copy): replaying them on a
         fresh world gives this one back."""
         return list(self._ops)
@@ -301,15 +303,19 @@ class Session:
             raise SessionError("a call is in progress: step or run it to the end first")
         snap = self._snapshot()
         try:
+            results: list[str] = []
             for op in ops:
-                self.runner.apply(op, len(self._ops), self.runner.proc)
+                rec = self.runner.apply(op, len(self._ops), self.runner.proc)
                 self._ops.append(op)
+                if rec["op"] in ("mbind", "migrate_pages"):  # they answer like syscalls
+                    results.append(f"{rec['op']} = {rec['ret']}"
+                                   + (f" ({rec['errno']})" if rec.get("errno") else ""))
         except RunError as exc:
             self._restore(snap)
             raise SessionError(f"{text}: {exc.message}") from None
         self._undo.append(snap)
         self.commands.append(text)
-        self.trace.append(f"# {text}")
+        self.trace.append(f"# {text}" + (f"  -> {', '.join(results)}" if results else ""))
         self.changed = frozenset({"nodes", "address", "lru", "pagevecs", "vmstat"})
         self.version += 1
 
@@ -325,7 +331,7 @@ class Session:
     def explain(self, index: int) -> Explanation:
         """Why ``status[index]`` of the current or last call holds its value."""
         live = self.live
-        if live is None or not isinstance(live.op, O.MovePages):
+        if live is None or not isinstance(live.op, (O.MovePages, O.Query)):
             raise SessionError("no move_pages call to explain yet")
         try:
             return explain(index, live.status, self.call_events, self.runner.k.profile)
@@ -377,6 +383,7 @@ class Session:
         if self._pending is not None:
             self._pending.events.close()
             self._pending = None
+        self.assisted = False
         self.runner = self._fresh()
         self.history.clear()
         self.commands.clear()

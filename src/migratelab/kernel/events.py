@@ -13,8 +13,16 @@ kernel function that does the work. ``docs/events.md`` is generated from
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, fields
 from typing import ClassVar
+
+from migratelab.kernel.reasons import Reason
+
+
+def _plain(value: object) -> object:
+    """An enum member as its name (JSON and trace lines show ``IN_PAGEVEC``)."""
+    return value.name if isinstance(value, enum.Enum) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +37,12 @@ class Event:
         """The event as a plain dict with its ``event`` tag first."""
         out: dict[str, object] = {"event": self.kind}
         for f in fields(self):
-            out[f.name] = getattr(self, f.name)
+            out[f.name] = _plain(getattr(self, f.name))
         return out
 
     def render(self) -> str:
         """One human-readable line, as ``migratelab run --trace`` prints it."""
-        parts = " ".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self))
+        parts = " ".join(f"{f.name}={_plain(getattr(self, f.name))}" for f in fields(self))
         return f"{self.kind:<24} {parts}".rstrip()
 
 
@@ -56,6 +64,8 @@ class SyscallExit(Event):
     kind: ClassVar[str] = "sys_exit_move_pages"
     ret: int
     errno: str | None
+    #: Why the call failed as a whole (None when it returned 0 or a count).
+    reason: Reason | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,15 +124,19 @@ class BatchFlush(Event):
 
 @dataclass(frozen=True, slots=True)
 class PageIsolated(Event):
-    """``add_page_for_migration`` isolated the folio behind ``status[index]``."""
+    """``add_page_for_migration`` queued the folio behind ``status[index]`` (``reason``:
+    from the LRU, a hugetlb page, or a hugetlb failure v4.14-6.0 ignore). A failed
+    isolation is an :class:`EntryResult` with the reason it failed."""
 
     kind: ClassVar[str] = "isolate_lru_page"
     detail: ClassVar[bool] = True
     index: int
+    addr: int
     pfn: int
     node: int
     nr_pages: int
     folio: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +146,9 @@ class EntryResult(Event):
     kind: ClassVar[str] = "add_page_for_migration"
     detail: ClassVar[bool] = True
     index: int
+    addr: int
     status: int
-    why: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +159,7 @@ class NodeInvalid(Event):
     index: int
     node: int
     errno: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +173,16 @@ class StatusStore(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class StatusNotStored(Event):
+    """``status[start:end]`` will never be written by this call (``reason`` says why)."""
+
+    kind: ClassVar[str] = "status_not_stored"
+    start: int
+    end: int
+    reason: Reason
+
+
+@dataclass(frozen=True, slots=True)
 class MigrateStart(Event):
     """Tracepoint ``mm_migrate_pages_start``: ``migrate_pages()`` begins."""
 
@@ -164,6 +190,7 @@ class MigrateStart(Event):
     node: int
     folios: int
     mode: str
+    #: The kernel's migrate_reason name (``syscall_or_cpuset``, ``mempolicy_mbind``).
     reason: str
 
 
@@ -187,7 +214,8 @@ class AllocTarget(Event):
     order: int
     ok: bool
     pfn: int
-    why: str
+    #: Why no frame was found (None when ``ok``).
+    reason: Reason | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +241,7 @@ class FolioFailed(Event):
     pfn: int
     errno: str
     retry: bool
-    why: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +252,7 @@ class ThpSplit(Event):
     pfn: int
     pieces: int
     where: str
-    why: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +266,9 @@ class MigrateEnd(Event):
     thp_failed: int
     thp_split: int
     ret: int
+    mode: str
+    #: The kernel's migrate_reason name, as on :class:`MigrateStart`.
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,11 +287,66 @@ class Note(Event):
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class MbindEnter(Event):
+    """``sys_mbind`` entered: set ``mode``/``nodes`` on ``npages`` pages at ``start``."""
+
+    kind: ClassVar[str] = "sys_enter_mbind"
+    start: int
+    npages: int
+    mode: str
+    nodes: tuple[int, ...]
+    flags: int
+
+
+@dataclass(frozen=True, slots=True)
+class MigratePagesEnter(Event):
+    """``sys_migrate_pages`` entered: move ``pid``'s pages from ``old`` to ``new``."""
+
+    kind: ClassVar[str] = "sys_enter_migrate_pages"
+    pid: int
+    old: tuple[int, ...]
+    new: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePages(Event):
+    """``queue_pages_range()`` walked the range: folios isolated onto the list,
+    folios left alone because another process maps them (no MOVE_ALL), and
+    folios it counted as failures (could not be isolated, or STRICT alone)."""
+
+    kind: ClassVar[str] = "queue_pages_range"
+    queued: int
+    skipped_shared: int
+    failed: int
+    errno: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateToNode(Event):
+    """``do_migrate_pages()`` chose the pair ``source`` -> ``dest`` (``migrate_to_node``)."""
+
+    kind: ClassVar[str] = "migrate_to_node"
+    source: int
+    dest: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySyscallExit(Event):
+    """``mbind`` or ``migrate_pages`` returns ``ret`` (``-1`` with ``errno``)."""
+
+    kind: ClassVar[str] = "sys_exit_policy"
+    syscall: str
+    ret: int
+    errno: str | None
+
+
 EVENT_TYPES: tuple[type[Event], ...] = (
     SyscallEnter, LruDrain, LruCacheDisable, ChunkStart, BatchStart, NodeInvalid,
     PageIsolated, EntryResult, BatchFlush, MigrateStart, MigratePass, AllocTarget,
-    FolioMigrated, FolioFailed, ThpSplit, MigrateEnd, Putback, StatusStore,
-    LruCacheEnable, SyscallExit, Note,
+    FolioMigrated, FolioFailed, ThpSplit, MigrateEnd, Putback, StatusStore, StatusNotStored,
+    LruCacheEnable, SyscallExit, Note, MbindEnter, MigratePagesEnter, QueuePages,
+    MigrateToNode, PolicySyscallExit,
 )
 
 #: The kernel function or tracepoint each event stands for (docs/events.md).
@@ -285,5 +371,12 @@ KERNEL_NAMES: dict[str, str] = {
     "mm_migrate_pages": "tracepoint migrate:mm_migrate_pages",
     "putback_movable_pages": "putback_movable_pages() / putback_lru_page()",
     "store_status": "store_status()",
+    "status_not_stored": "do_pages_move() / do_move_page_to_node_array(): a return "
+                         "before store_status()",
     "note": "(simulator remark)",
+    "sys_enter_mbind": "syscalls:sys_enter_mbind; do_mbind(), mm/mempolicy.c",
+    "sys_enter_migrate_pages": "syscalls:sys_enter_migrate_pages; kernel_migrate_pages()",
+    "queue_pages_range": "queue_pages_range(), mm/mempolicy.c",
+    "migrate_to_node": "do_migrate_pages() -> migrate_to_node(), mm/mempolicy.c",
+    "sys_exit_policy": "syscalls:sys_exit_mbind / sys_exit_migrate_pages",
 }

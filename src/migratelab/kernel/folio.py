@@ -24,12 +24,19 @@ PG_WRITEBACK: Final = 1 << 6
 PG_ISOLATED: Final = 1 << 7  # not a kernel flag: "on a migration list"
 PG_PARTIALLY_MAPPED: Final = 1 << 8  # a THP with some subpages unmapped
 PG_KSM: Final = 1 << 9
+#: Not a kernel flag: a THP whose PMD was split (a VMA boundary cut through it),
+#: so page tables map it 4 KiB at a time although every subpage is still mapped.
+PG_PTE_MAPPED: Final = 1 << 10
+#: MADV_FREE'd anonymous memory (the kernel clears PG_swapbacked): clean, on the
+#: inactive file list, dropped by reclaim unless written again.
+PG_LAZYFREE: Final = 1 << 11
 
 FLAG_NAMES: Final = {
     PG_LRU: "lru", PG_ACTIVE: "active", PG_UNEVICTABLE: "unevictable",
     PG_MLOCKED: "mlocked", PG_LOCKED: "locked", PG_DIRTY: "dirty",
     PG_WRITEBACK: "writeback", PG_ISOLATED: "isolated",
-    PG_PARTIALLY_MAPPED: "partially_mapped", PG_KSM: "ksm",
+    PG_PARTIALLY_MAPPED: "partially_mapped", PG_KSM: "ksm", PG_PTE_MAPPED: "pte_mapped",
+    PG_LAZYFREE: "lazyfree",
 }
 
 HPAGE_ORDER: Final = 9

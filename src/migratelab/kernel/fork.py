@@ -11,11 +11,15 @@ if TYPE_CHECKING:
     from migratelab.kernel.machine import Kernel
 
 
-def _needs_copy(vma: Vma) -> bool:
+def _needs_copy(k: Kernel, vma: Vma) -> bool:
     """vma_needs_copy(): page tables are copied only where a fault could not
-    rebuild them: hugetlb, VM_PFNMAP/VM_IO, and VMAs with anonymous pages. Shared
-    file and shmem mappings start empty in the child and fault in on demand."""
-    return vma.kind in ("hugetlb", "io") or vma.anon_vma
+    rebuild them: VM_PFNMAP/VM_IO, VMAs with anonymous pages, and private hugetlb
+    (shared hugetlb too before 6.0, profile switch ``fork_shared_hugetlb``).
+    Shared file, shmem and (6.0+) shared hugetlb mappings start empty in the child
+    and fault in on demand."""
+    if vma.kind == "hugetlb":
+        return not vma.shared or k.profile.fork_shared_hugetlb == "copy"
+    return vma.kind == "io" or vma.anon_vma
 
 
 def do_fork(k: Kernel, parent: Process, name: str = "") -> Process:
@@ -36,7 +40,7 @@ def do_fork(k: Kernel, parent: Process, name: str = "") -> Process:
                    pgoff=vma.pgoff, name=vma.name, pt=[None] * vma.npages,
                    anon_vma=vma.anon_vma)
         child.mm.insert(copy)
-        if not _needs_copy(vma):
+        if not _needs_copy(k, vma):
             continue
         seen: set[Folio] = set()
         for idx, entry in enumerate(vma.pt):

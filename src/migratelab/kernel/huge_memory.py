@@ -25,6 +25,7 @@ from migratelab.kernel.folio import (
     PG_LOCKED,
     PG_LRU,
     PG_PARTIALLY_MAPPED,
+    PG_PTE_MAPPED,
     Folio,
 )
 from migratelab.kernel.physmem import FRAME_ANON
@@ -45,7 +46,7 @@ def split_huge_page(k: Kernel, folio: Folio) -> list[Folio] | None:
     if on_lru:
         k.lru.vecs[folio.node].remove(folio)
     k.mem(folio.node).split_block(folio.pfn, FRAME_ANON)
-    keep = folio.flags & ~(PG_PARTIALLY_MAPPED | PG_LRU | PG_ISOLATED)
+    keep = folio.flags & ~(PG_PARTIALLY_MAPPED | PG_PTE_MAPPED | PG_LRU | PG_ISOLATED)
     pieces: list[Folio] = []
     for i in range(HPAGE_NR):
         piece = k.new_folio(ANON, 0, folio.node, folio.pfn + i)

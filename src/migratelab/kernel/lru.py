@@ -17,6 +17,7 @@ from migratelab.kernel.folio import (
     ANON,
     PG_ACTIVE,
     PG_ISOLATED,
+    PG_LAZYFREE,
     PG_LRU,
     PG_MLOCKED,
     PG_UNEVICTABLE,
@@ -32,13 +33,14 @@ LRU_NAMES: Final = (
 
 
 def lru_of(folio: Folio) -> str:
-    """The list a folio belongs on, from its flags (folio_lru_list)."""
+    """The list a folio belongs on, from its flags (folio_lru_list). Lazily freed
+    anonymous memory is not swap-backed any more, so it sits on a file list."""
     flags = folio.flags
-    if not flags & _LIST_BITS and folio.kind is ANON:
+    if not flags & (_LIST_BITS | PG_LAZYFREE) and folio.kind is ANON:
         return "inactive_anon"
     if flags & (PG_UNEVICTABLE | PG_MLOCKED):
         return "unevictable"
-    anon = folio.kind in (ANON, SHMEM)
+    anon = folio.kind in (ANON, SHMEM) and not flags & PG_LAZYFREE
     active = bool(folio.flags & PG_ACTIVE)
     return ("active_" if active else "inactive_") + ("anon" if anon else "file")
 

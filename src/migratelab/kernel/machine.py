@@ -52,6 +52,9 @@ class MachineSpec:
     hugetlb_per_node: int = 16
     thp: str = "madvise"
     memoryless: tuple[int, ...] = ()
+    #: A swap device: MADV_PAGEOUT can swap anonymous pages out. The real kernels
+    #: behind the conformance results have none, which is the default.
+    swap: bool = False
 
     def node_mb(self, node: int) -> int:
         """Memory of one node in MiB (1024 unless given)."""

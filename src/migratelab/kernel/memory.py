@@ -18,6 +18,8 @@ from migratelab.kernel.folio import (
     HPAGE_NR,
     HUGE_ZERO_PAGE,
     PG_DIRTY,
+    PG_LAZYFREE,
+    PG_LRU,
     PG_MLOCKED,
     PG_UNEVICTABLE,
     SHMEM,
@@ -26,7 +28,6 @@ from migratelab.kernel.folio import (
     Folio,
     PteValue,
 )
-from migratelab.kernel.mempolicy import MemPolicy
 from migratelab.kernel.mm import (
     PAGE_SHIFT,
     FaultError,
@@ -35,6 +36,7 @@ from migratelab.kernel.mm import (
     map_folio,
     zap_range,
 )
+from migratelab.kernel.mpol import MemPolicy
 
 if TYPE_CHECKING:
     from migratelab.kernel.machine import Kernel
@@ -153,6 +155,18 @@ def _anon_fault(k: Kernel, proc: Process, vma: Vma, idx: int, entry: PteValue,
     assert isinstance(entry, Folio)
     if write and entry.mapcount > 1 and entry.kind == ANON:
         _cow(k, proc, vma, idx, entry)
+    elif write and entry.flags & PG_LAZYFREE:
+        _cancel_lazyfree(k, entry)
+
+
+def _cancel_lazyfree(k: Kernel, folio: Folio) -> None:
+    """A write into MADV_FREE'd memory dirties it again: reclaim would keep it."""
+    on_lru = bool(folio.flags & PG_LRU)
+    if on_lru:
+        k.lru.vecs[folio.node].remove(folio)
+    folio.flags = (folio.flags & ~PG_LAZYFREE) | PG_DIRTY
+    if on_lru:
+        k.lru.vecs[folio.node].add(folio)
 
 
 def _pmd_start(vma: Vma, idx: int) -> int:

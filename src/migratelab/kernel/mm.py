@@ -18,10 +18,11 @@ from migratelab.kernel.folio import (
     ANON,
     HPAGE_NR,
     PG_PARTIALLY_MAPPED,
+    PG_PTE_MAPPED,
     Folio,
     PteValue,
 )
-from migratelab.kernel.mempolicy import DEFAULT_POLICY, MemPolicy
+from migratelab.kernel.mpol import DEFAULT_POLICY, MemPolicy
 
 if TYPE_CHECKING:
     from migratelab.kernel.machine import Kernel
@@ -136,6 +137,9 @@ class Mm:
             # munmap/mprotect/mlock/madvise of an unaligned range fail with EINVAL
             raise ValueError(f"EINVAL: {addr:#x} is not aligned to the hugetlb page size")
         cut = vma.index(addr)
+        below, above = vma.pt[cut - 1], vma.pt[cut]
+        if below is above and isinstance(above, Folio) and above.is_thp:
+            above.flags |= PG_PTE_MAPPED  # __split_huge_pmd(): the PMD becomes PTEs
         upper = Vma(start=addr, end=vma.end, kind=vma.kind, prot=vma.prot, shared=vma.shared,
                     hugepage=vma.hugepage, locked=vma.locked, mergeable=vma.mergeable,
                     policy=vma.policy, backing=vma.backing, pgoff=vma.pgoff + cut,
@@ -228,13 +232,11 @@ def zap_range(k: Kernel, proc: Process, vma: Vma, lo: int, hi: int) -> None:
 
 
 def settle_large(k: Kernel) -> None:
-    """Mark THPs that lost some subpage mappings as partially mapped (deferred split)."""
+    """Mark THPs that lost some subpage mappings as partially mapped (deferred split).
+    The mark stays until the THP is split or freed, as the kernel's queue entry does."""
     for folio in list(k.large_folios):
-        if folio.submaps is not None:
-            if folio.is_partially_mapped():
-                folio.flags |= PG_PARTIALLY_MAPPED
-            else:
-                folio.flags &= ~PG_PARTIALLY_MAPPED
+        if folio.submaps is not None and folio.is_partially_mapped():
+            folio.flags |= PG_PARTIALLY_MAPPED | PG_PTE_MAPPED
 
 
 def walk_present(proc: Process) -> list[tuple[Vma, int, Folio]]:

@@ -1,9 +1,7 @@
-"""System calls that shape an address space (mm/mmap.c, mm/madvise.c, mm/mlock.c,
-mm/mempolicy.c's mbind).
+"""System calls that shape an address space (mm/mmap.c, mm/mprotect.c, mm/mlock.c).
 
-Simplifications: ``madvise(MADV_PAGEOUT)`` swaps out exclusive anonymous base
-pages only; ``MADV_MERGEABLE`` (KSM) marks the VMA but merges nothing;
-``mbind(MPOL_MF_MOVE)`` sets the policy without migrating existing pages.
+madvise(2) lives in :mod:`migratelab.kernel.madvise`, mbind(2) in
+:mod:`migratelab.kernel.mempolicy`.
 """
 
 from __future__ import annotations
@@ -11,17 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from migratelab.kernel.folio import (
-    ANON,
     HPAGE_NR,
-    PG_ACTIVE,
     PG_LRU,
     PG_MLOCKED,
     PG_UNEVICTABLE,
-    SWAP_ENTRY,
     Folio,
 )
 from migratelab.kernel.memory import handle_mm_fault
-from migratelab.kernel.mempolicy import MemPolicy
 from migratelab.kernel.mm import (
     HPAGE_SIZE,
     PAGE_SIZE,
@@ -87,53 +81,6 @@ def do_mprotect(k: Kernel, proc: Process, addr: int, npages: int, prot: str) -> 
     assert proc.mm is not None
     for vma in proc.mm.range(addr, addr + npages * PAGE_SIZE):
         vma.prot = prot
-
-
-def do_madvise(k: Kernel, proc: Process, addr: int, npages: int, advice: str) -> list[str]:
-    """madvise(2); returns notes about what the simulator did not model."""
-    assert proc.mm is not None
-    notes: list[str] = []
-    for vma in proc.mm.range(addr, addr + npages * PAGE_SIZE):
-        if advice in ("hugepage", "nohugepage"):
-            vma.hugepage = advice
-        elif advice in ("dontneed", "free"):
-            if advice == "free":
-                notes.append("MADV_FREE is treated like MADV_DONTNEED")
-            zap_range(k, proc, vma, 0, vma.npages)
-        elif advice == "cold":
-            for entry in vma.pt:
-                if isinstance(entry, Folio) and entry.flags & PG_LRU and entry.flags & PG_ACTIVE:
-                    k.lru.vecs[entry.node].remove(entry)
-                    entry.flags &= ~PG_ACTIVE
-                    k.lru.vecs[entry.node].add(entry)
-        elif advice == "pageout":
-            for idx, entry in enumerate(vma.pt):
-                if (isinstance(entry, Folio) and entry.kind == ANON and not entry.order
-                        and entry.mapcount == 1 and entry.pins == 0 and vma.is_anon):
-                    vma.pt[idx] = SWAP_ENTRY
-                    entry.mapcount -= 1
-                    k.vmstat["pswpout"] += 1
-                    k.put_folio(entry)
-        elif advice == "mergeable":
-            vma.mergeable = True
-            notes.append("KSM is not simulated: MADV_MERGEABLE merges no pages")
-        elif advice == "unmergeable":
-            vma.mergeable = False
-        elif advice == "willneed":
-            pass
-        else:
-            raise ValueError(f"unknown madvise advice {advice!r}")
-    settle_large(k)
-    return notes
-
-
-def do_mbind(k: Kernel, proc: Process, addr: int, npages: int, policy: MemPolicy) -> None:
-    """mbind(2) without MPOL_MF_MOVE: set the policy of a range."""
-    assert proc.mm is not None
-    for vma in proc.mm.range(addr, addr + npages * PAGE_SIZE):
-        vma.policy = None if policy.mode == "default" else policy
-        if vma.backing is not None and vma.shared:
-            vma.backing.policy = vma.policy
 
 
 def do_mlock(k: Kernel, proc: Process, addr: int, npages: int, lock: bool) -> None:

@@ -12,7 +12,7 @@ its ``evidence`` text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from migratelab.kernel import errno as E
@@ -94,6 +94,19 @@ class Profile:
     presplit_partially_mapped: bool
     #: A present PTE made PROT_NONE by mprotect: ``enoent`` or ``follow``.
     prot_none: Literal["enoent", "follow"]
+    #: What ``queue_pages_range()`` (mbind, migrate_pages(2)) reports.
+    #: ``unmovable_flag``: 0, 1 ("something unmovable, with STRICT") or -EIO; a
+    #: PTE-mapped THP is isolated once per PTE, so its later PTEs look unmovable.
+    #: ``nr_failed``: the number of folios it could not queue, each large folio
+    #: once; migrate_pages(2) adds them to its return value.
+    queue_pages_result: Literal["unmovable_flag", "nr_failed"] = "nr_failed"
+    #: fork() and a MAP_SHARED hugetlb mapping: ``copy`` its page tables, or
+    #: ``fault`` (the child starts empty and faults the pages in).
+    fork_shared_hugetlb: Literal["copy", "fault"] = "fault"
+    #: A THP migrated while mapped by PTEs: ``whole`` (it stays a plain THP) or
+    #: ``deferred_split`` (the new copy lands on the deferred split list as
+    #: partially mapped, so its next migration splits it first).
+    migrated_pte_mapped_thp: Literal["whole", "deferred_split"] = "deferred_split"
 
     def describe(self) -> str:
         """One line per switch, for ``migratelab profiles``."""
@@ -279,70 +292,70 @@ SWITCH_HISTORY: dict[str, tuple[Change, ...]] = {
                "mm/migrate: convert add_page_for_migration() from follow_page() to folio_walk",
                "6.12", "folio_walk never tests PROT_NONE; real 6.12 [R:34_prot_none]"),
     ),
+    "queue_pages_result": (
+        Change("unmovable_flag", "(Yang Shi)",
+               "mm: mempolicy: make mbind() return -EIO when MPOL_MF_STRICT is specified",
+               "5.2", "real 6.1 [R:64_mbind_partial_thp]: EIO for a PTE-mapped THP"),
+        Change("nr_failed", "(Hugh Dickins)",
+               "mempolicy: fix migrate_pages(2) syscall return nr_failed", "6.7",
+               "also 'mempolicy: mmap_lock is not needed while migrating folios'; "
+               "real 6.12 [R:64_mbind_partial_thp]"),
+    ),
+    "fork_shared_hugetlb": (
+        Change("copy", "(2.6)", "copy_page_range() copies every hugetlb VMA", "<=5.19", ""),
+        Change("fault", "bcd51a3c679d", "hugetlb: lazy page table copies in fork()", "6.0",
+               "real 6.1 and 6.12 [R:80_hugetlb_shared_fork]"),
+    ),
+    "migrated_pte_mapped_thp": (
+        Change("whole", "(none)", "a migrated THP is a plain THP again", "<=6.11",
+               "real 6.1 [R:81_thp_mprotect_half]"),
+        Change("deferred_split", "(Usama Arif)",
+               "mm: introduce a pageflag for partially mapped folios", "6.12",
+               "observed, commit not pinned down: real 6.12 splits a THP on the migration "
+               "after one made while it was PTE-mapped [R:81_thp_mprotect_half, "
+               "R:63_mbind_move_thp]"),
+    ),
 }
 
 
-def _profile(**kw: object) -> Profile:
-    return Profile(**kw)  # type: ignore[arg-type]
+#: v4.14 states every switch; each later profile states only what changed since the
+#: previous one (the commits are in :data:`SWITCH_HISTORY`).
+V4_14 = Profile(
+    name="v4.14", release="4.14 (pre-rework, Dec 2017)", batching="chunked", chunk_entries=169,
+    already_on_target="chunk_node", positive_return="ignored", untouched_anon_errno=E.EFAULT,
+    hugetlb_tail="eacces", hugetlb_isolate_failure="ignored", hugetlb_empty_pool="enomem",
+    entry_drain="migrate_prep", pagevec_size=14, putback_via_pagevec=True, migrate_engine="loop",
+    thp_on_enomem="abort", thp_split_failure_errno=E.EBUSY, thp_failure_weight="folio",
+    thp_vmstat=False, pgmigrate_unit="entry", zero_if_all_split_moved=False,
+    shared_test="page_mapcount", presplit_partially_mapped=False, prot_none="follow",
+    queue_pages_result="unmovable_flag", fork_shared_hugetlb="copy",
+    migrated_pte_mapped_thp="whole")
+V4_17 = replace(
+    V4_14, name="v4.17", release="4.17 (Hocko's rework)", batching="dynamic",
+    already_on_target="queued", positive_return="run_only", hugetlb_empty_pool="buddy_fallback",
+    pagevec_size=15, thp_on_enomem="split_inline")
+V5_6 = replace(
+    V4_17, name="v5.6", release="5.6 (Yang Shi's status fixes)",
+    already_on_target="store_continue", positive_return="v5_6")
+V5_12 = replace(
+    V5_6, name="v5.12", release="5.12 (before lru_cache_disable)", already_on_target="store_flush",
+    positive_return="v5_7", thp_failure_weight="base_pages", thp_vmstat=True,
+    pgmigrate_unit="base_pages")
+V6_1 = replace(
+    V5_12, name="v6.1", release="6.1 (Debian bookworm)", positive_return="exact",
+    hugetlb_isolate_failure="ebusy", entry_drain="lru_cache_disable", putback_via_pagevec=False,
+    thp_on_enomem="split_side_list", thp_split_failure_errno=E.ENOMEM,
+    thp_failure_weight="folio", zero_if_all_split_moved=True, prot_none="enoent",
+    fork_shared_hugetlb="fault")
+V6_12 = replace(
+    V6_1, name="v6.12", release="6.12 (Debian trixie)", untouched_anon_errno=E.ENOENT,
+    hugetlb_tail="whole_folio", pagevec_size=31, migrate_engine="batched",
+    thp_on_enomem="split_async_once", shared_test="folio_likely_mapped_shared",
+    presplit_partially_mapped=True, prot_none="follow", queue_pages_result="nr_failed",
+    migrated_pte_mapped_thp="deferred_split")
 
-
-_COMMON_OLD = dict(chunk_entries=169, hugetlb_tail="eacces", prot_none="follow",
-                   untouched_anon_errno=E.EFAULT, shared_test="page_mapcount",
-                   presplit_partially_mapped=False, migrate_engine="loop")
-
-PROFILES: dict[str, Profile] = {
-    "v4.14": _profile(
-        name="v4.14", release="4.14 (pre-rework, Dec 2017)", batching="chunked",
-        already_on_target="chunk_node", positive_return="ignored",
-        hugetlb_isolate_failure="ignored", hugetlb_empty_pool="enomem",
-        entry_drain="migrate_prep", pagevec_size=14, putback_via_pagevec=True,
-        thp_on_enomem="abort", thp_split_failure_errno=E.EBUSY, thp_failure_weight="folio",
-        thp_vmstat=False, pgmigrate_unit="entry", zero_if_all_split_moved=False, **_COMMON_OLD),
-    "v4.17": _profile(
-        name="v4.17", release="4.17 (Hocko's rework)", batching="dynamic",
-        already_on_target="queued", positive_return="run_only",
-        hugetlb_isolate_failure="ignored", hugetlb_empty_pool="buddy_fallback",
-        entry_drain="migrate_prep", pagevec_size=15, putback_via_pagevec=True,
-        thp_on_enomem="split_inline", thp_split_failure_errno=E.EBUSY,
-        thp_failure_weight="folio", thp_vmstat=False, pgmigrate_unit="entry",
-        zero_if_all_split_moved=False, **_COMMON_OLD),
-    "v5.6": _profile(
-        name="v5.6", release="5.6 (Yang Shi's status fixes)", batching="dynamic",
-        already_on_target="store_continue", positive_return="v5_6",
-        hugetlb_isolate_failure="ignored", hugetlb_empty_pool="buddy_fallback",
-        entry_drain="migrate_prep", pagevec_size=15, putback_via_pagevec=True,
-        thp_on_enomem="split_inline", thp_split_failure_errno=E.EBUSY,
-        thp_failure_weight="folio", thp_vmstat=False, pgmigrate_unit="entry",
-        zero_if_all_split_moved=False, **_COMMON_OLD),
-    "v5.12": _profile(
-        name="v5.12", release="5.12 (before lru_cache_disable)", batching="dynamic",
-        already_on_target="store_flush", positive_return="v5_7",
-        hugetlb_isolate_failure="ignored", hugetlb_empty_pool="buddy_fallback",
-        entry_drain="migrate_prep", pagevec_size=15, putback_via_pagevec=True,
-        thp_on_enomem="split_inline", thp_split_failure_errno=E.EBUSY,
-        thp_failure_weight="base_pages", thp_vmstat=True, pgmigrate_unit="base_pages",
-        zero_if_all_split_moved=False, **_COMMON_OLD),
-    "v6.1": _profile(
-        name="v6.1", release="6.1 (Debian bookworm)", batching="dynamic", chunk_entries=169,
-        already_on_target="store_flush", positive_return="exact",
-        untouched_anon_errno=E.EFAULT, hugetlb_tail="eacces", hugetlb_isolate_failure="ebusy",
-        hugetlb_empty_pool="buddy_fallback", entry_drain="lru_cache_disable", pagevec_size=15,
-        putback_via_pagevec=False, migrate_engine="loop", thp_on_enomem="split_side_list",
-        thp_split_failure_errno=E.ENOMEM, thp_failure_weight="folio", thp_vmstat=True,
-        pgmigrate_unit="base_pages", zero_if_all_split_moved=True, shared_test="page_mapcount",
-        presplit_partially_mapped=False, prot_none="enoent"),
-    "v6.12": _profile(
-        name="v6.12", release="6.12 (Debian trixie)", batching="dynamic", chunk_entries=169,
-        already_on_target="store_flush", positive_return="exact",
-        untouched_anon_errno=E.ENOENT, hugetlb_tail="whole_folio",
-        hugetlb_isolate_failure="ebusy", hugetlb_empty_pool="buddy_fallback",
-        entry_drain="lru_cache_disable", pagevec_size=31, putback_via_pagevec=False,
-        migrate_engine="batched", thp_on_enomem="split_async_once",
-        thp_split_failure_errno=E.ENOMEM, thp_failure_weight="folio", thp_vmstat=True,
-        pgmigrate_unit="base_pages", zero_if_all_split_moved=True,
-        shared_test="folio_likely_mapped_shared", presplit_partially_mapped=True,
-        prot_none="follow"),
-}
+#: Every profile by name, oldest first.
+PROFILES: dict[str, Profile] = {p.name: p for p in (V4_14, V4_17, V5_6, V5_12, V6_1, V6_12)}
 
 
 class UnknownProfile(ValueError):

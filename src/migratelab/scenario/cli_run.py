@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from migratelab.inputfile import shorten
 from migratelab.kernel import errno as E
 from migratelab.kernel.events import Event, SyscallEnter
 from migratelab.kernel.machine import Kernel, MachineSpec
@@ -35,7 +36,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"migratelab run: {message}", file=sys.stderr)
+    print(f"migratelab run: {shorten(message)}", file=sys.stderr)
     return 2
 
 
@@ -56,7 +57,10 @@ def main(args: argparse.Namespace) -> int:
             return _fail(str(exc))
     for path, scen in loaded:
         if scen.min_nodes and scen.min_nodes > args.nodes:
-            print(f"{scen.name}: skipped (needs {scen.min_nodes} nodes, --nodes {args.nodes})")
+            why = f"needs {scen.min_nodes} nodes, --nodes {args.nodes}"
+            # under --json every line is JSON, a skipped scenario too
+            print(json.dumps({"name": scen.name, "skipped": why}) if args.json
+                  else f"{scen.name}: skipped ({why})")
             continue
         results: list[tuple[str, dict[str, Any], list[Event]]] = []
         for prof in profiles:

@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 
 from migratelab.inputfile import InputFileError, read_bounded
+from migratelab.scenario.limits import scenario_problem
 from migratelab.scenario.ops import Scenario
 
 MAX_SCENARIO_BYTES = 4 * 1024 * 1024
@@ -69,15 +70,25 @@ def read_input(path: Path, limit: int | None = None) -> bytes:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Decode and validate a scenario file; raises :class:`InputError`."""
+    """Decode a scenario file and check its bounds (:mod:`migratelab.scenario.limits`);
+    raises :class:`InputError`."""
     p = Path(path)
     raw = read_input(p, MAX_SCENARIO_BYTES)
     try:
-        return msgspec.json.decode(raw, type=Scenario)
+        scenario = msgspec.json.decode(raw, type=Scenario)
     except msgspec.ValidationError as exc:
-        where, message = split_msgspec_error(str(exc))
-        line = json_line_of(raw, where)
-        loc = f"{p}:{line}" if line else str(p)
-        raise InputError(f"{loc}: {where}: {message}") from None
+        raise _at(p, raw, *split_msgspec_error(str(exc))) from None
     except msgspec.DecodeError as exc:
         raise InputError(f"{p}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{p}: nested too deeply") from None
+    problem = scenario_problem(scenario)
+    if problem is not None:
+        raise _at(p, raw, *problem)
+    return scenario
+
+
+def _at(p: Path, raw: bytes, where: str, message: str) -> InputError:
+    line = json_line_of(raw, where)
+    loc = f"{p}:{line}" if line else str(p)
+    return InputError(f"{loc}: {where}: {message}")

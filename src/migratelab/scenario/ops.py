@@ -105,6 +105,14 @@ class Mbind(Base, tag="mbind"):
     range: PageRange | None = None
 
 
+class MigratePages(Base, tag="migrate_pages"):
+    """migrate_pages(2): move a process's pages from one node set to another."""
+
+    pid: PidRef = "self"
+    from_: list[NodeRef] = msgspec.field(name="from", default_factory=list)
+    to: list[NodeRef] = msgspec.field(default_factory=list)
+
+
 class SetMempolicy(Base, tag="set_mempolicy"):
     """Task memory policy."""
 
@@ -319,7 +327,8 @@ class MemcpyBench(RealOnly, tag="memcpy_bench"):
 
 
 Op = (
-    Mmap | Munmap | Mprotect | Madvise | Mbind | SetMempolicy | Touch | Mlock | Munlock
+    Mmap | Munmap | Mprotect | Madvise | Mbind | MigratePages | SetMempolicy | Touch | Mlock
+    | Munlock
     | Fork | Child | ChildExit | MovePages | Query | Vmsplice | Unpin | FillNode | ReleaseFill
     | HugetlbPool | Snapshot | PagevecHold | LruAddDrain | LruAddDrainAll | Pin | LockPage
     | Writeback | Cpuset | Setuid | Sysctl | DropCaches | Compact | Sleep | Cat | Exec | MemcpyBench

@@ -13,16 +13,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, assert_never
 
+from migratelab.kernel import errno as E
 from migratelab.kernel import staging
 from migratelab.kernel.events import Event
 from migratelab.kernel.fork import do_exit, do_fork
 from migratelab.kernel.huge_memory import deferred_split_scan
 from migratelab.kernel.machine import AGREEMENT_COUNTERS, Kernel
+from migratelab.kernel.madvise import do_madvise
 from migratelab.kernel.memory import handle_mm_fault, page_cache_get
 from migratelab.kernel.mm import PAGE_SIZE, FaultError, Process
 from migratelab.kernel.mmap import (
-    do_madvise,
-    do_mbind,
     do_mlock,
     do_mmap,
     do_mprotect,
@@ -31,6 +31,7 @@ from migratelab.kernel.mmap import (
 from migratelab.kernel.move_pages import run_syscall
 from migratelab.kernel.observe import numa_maps
 from migratelab.scenario import ops as O
+from migratelab.scenario.policy_record import run_mbind, run_migrate_pages
 from migratelab.scenario.resolve import (
     MAX_REGION_PAGES,
     UNMAPPED_ADDR,
@@ -63,6 +64,12 @@ class ScenarioRunner(Resolver):
             pending = self.start_syscall(op, index, proc)
             rec.update(pending.finish(run_syscall(pending.events, sink)))
             return rec
+        if isinstance(op, O.Mbind):
+            rec.update(run_mbind(self, op, index, proc, self.detail, sink))
+            return rec
+        if isinstance(op, O.MigratePages):
+            rec.update(run_migrate_pages(self, op, index, proc, self.detail, sink))
+            return rec
         try:
             self._apply_plain(op, index, proc, rec)
         except (FaultError, ValueError) as exc:
@@ -78,7 +85,7 @@ class ScenarioRunner(Resolver):
         k = self.k
         # one case per op; the simulator-only ones call migratelab.kernel.staging
         match op:
-            case O.MovePages() | O.Query():
+            case O.MovePages() | O.Query() | O.Mbind() | O.MigratePages():
                 raise AssertionError("syscalls are applied by apply()")
             case O.RealOnly():
                 rec["skipped"] = "only a real machine can run this op"
@@ -89,13 +96,9 @@ class ScenarioRunner(Resolver):
             case O.Mprotect():
                 do_mprotect(k, proc, *self.span(op.id, op.range, index), op.prot)
             case O.Madvise():
-                self.notes.extend(do_madvise(k, proc, *self.span(op.id, op.range, index),
-                                             op.advice))
-            case O.Mbind():
-                addr, n = self.span(op.id, op.range, index)
-                do_mbind(k, proc, addr, n, self.policy(op.mode, op.node, op.nodes, index))
-                if op.flags and self.flags(op.flags, index):
-                    self.notes.append("mbind(MPOL_MF_MOVE) does not migrate existing pages here")
+                err, notes = do_madvise(k, proc, *self.span(op.id, op.range, index), op.advice)
+                self.notes.extend(notes)
+                rec["ret"], rec["errno"] = (-1, E.errno_name(-err)) if err else (0, None)
             case O.SetMempolicy():
                 proc.policy = self.policy(op.mode, op.node, op.nodes, index)
             case O.Touch():

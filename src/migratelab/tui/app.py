@@ -11,7 +11,7 @@ from textual.screen import Screen
 
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
-from migratelab.tui.messages import LevelChosen, Won
+from migratelab.tui.messages import LevelChosen, PracticeNext, Won
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
@@ -54,7 +54,7 @@ class MigrateLabApp(App[None]):
         """Title screen, or the given level."""
         self.push_screen(TitleScreen())
         if self._start_level is not None:
-            self.push_screen(PlayScreen(self._start_level))
+            self.push_screen(PlayScreen(self._start_level, self._solved(self._start_level)))
         if self.progress.warning:
             self.notify(self.progress.warning, severity="warning", timeout=8, markup=False)
         if self._notice:
@@ -86,7 +86,7 @@ class MigrateLabApp(App[None]):
 
     def open_level(self, level: PlayLevel) -> None:
         """Play a level."""
-        self.push_screen(PlayScreen(level))
+        self.push_screen(PlayScreen(level, self._solved(level)))
 
     def open_next(self, after: PlayLevel) -> None:
         """Replace the play screen with the next level (or go back to level select)."""
@@ -97,6 +97,21 @@ class MigrateLabApp(App[None]):
         elif not isinstance(self.screen, LevelSelectScreen):
             self.action_levels()
 
+    def on_practice_next(self, message: PracticeNext) -> None:
+        """The next practice problem replaces the current one."""
+        from migratelab.tui.world import practice_level
+
+        try:
+            level = practice_level(message.seed, message.profile, message.topic)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        solved = sum(1 for key in self.progress.solved
+                     if key.startswith(f"practice-{message.topic}-"))
+        level.title = f"{level.title}  ({solved} {message.topic} problem(s) solved so far)"
+        self.pop_screen()
+        self.open_level(level)
+
     def on_level_chosen(self, message: LevelChosen) -> None:
         """A screen chose a level: play it."""
         self.open_level(message.level)
@@ -104,7 +119,8 @@ class MigrateLabApp(App[None]):
     def on_won(self, message: Won) -> None:
         """A level was won: save progress, then show the results over the play screen."""
         result = message.result
-        self.record_win(result)
+        if not result.assisted:  # a win shown by the solution is not the player's
+            self.record_win(result)
 
         def after(choice: str | None) -> None:
             if choice == "next":
@@ -113,6 +129,9 @@ class MigrateLabApp(App[None]):
                 self.pop_screen()
 
         self.push_screen(ResultsScreen(result), after)
+
+    def _solved(self, level: PlayLevel) -> bool:
+        return level.key() in self.progress.solved
 
     def record_win(self, results: Results) -> None:
         """Save progress atomically; a failure is a notification, not a crash."""

@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
 def check_notice(path: str) -> str | None:
     """A warning when the file loads but fails ``migratelab check`` (None if it passes)."""
     from migratelab.inputfile import shorten
-    from migratelab.scenario.level_check import check_level
+    from migratelab.levels.check import check_level
 
     failed = [item for item in check_level(path).items if not item.ok]
     if not failed:

@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     if args.save is not None:
         return 0
     from migratelab.tui.app import MigrateLabApp
-    from migratelab.tui.world import from_level
+    from migratelab.tui.world import practice_level
 
-    MigrateLabApp(level=from_level(problem.level)).run()
+    MigrateLabApp(level=practice_level(seed, problem.profile, problem.topic)).run()
     return 0

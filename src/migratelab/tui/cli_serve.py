@@ -42,7 +42,7 @@ def app_arguments(args: argparse.Namespace) -> list[str] | str:
         return ["practice"]
     out = ["play"] + (["--presenter"] if args.presenter else [])
     if args.level_id:
-        from migratelab.scenario.levels import load_level, shipped_levels
+        from migratelab.levels import load_level, shipped_levels
 
         for path in shipped_levels():
             try:

@@ -29,3 +29,13 @@ class Won(Message):
     def __init__(self, result: Results) -> None:
         super().__init__()
         self.result = result
+
+
+class PracticeNext(Message):
+    """The player asked for the next practice problem (``next`` on a practice level)."""
+
+    def __init__(self, seed: int, profile: str, topic: str) -> None:
+        super().__init__()
+        self.seed = seed
+        self.profile = profile
+        self.topic = topic

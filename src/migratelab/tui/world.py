@@ -1,7 +1,7 @@
 """What the app needs of a level, built from the level/goal API (or a built-in demo).
 
-The app holds no rules: the world comes from ``migratelab.game.goals.build_world``
-and the goal check from ``goals.evaluate``. :func:`demo_level` is a sandbox built
+The app holds no rules: the world comes from ``migratelab.levels.build_world``
+and the goal check from ``levels.evaluate``. :func:`demo_level` is a sandbox built
 in code, used when no level file is given and by the benchmark.
 """
 
@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from migratelab.game import view
 from migratelab.game.session import GoalCheck, Session
-from migratelab.game.worlds import demo_runner
+from migratelab.game.worlds import demo_machine, demo_runner, demo_setup
 from migratelab.scenario.runner import ScenarioRunner
 
 
@@ -43,10 +45,17 @@ class PlayLevel:
     explanation: str = ""
     #: The reference solution (``[solution]``), replayed in presenter mode.
     solution: Any = None
-    #: The kernel profile the level runs on (``[level] profile``).
-    profile: str = ""
     #: Where progress keeps this level's result ("" = its id); see game.progress.
     progress_key: str = ""
+    #: The level's ``[goal]`` (for "show goal"); None in the sandbox.
+    goal: Any = None
+    #: A fresh world on another profile (for "compare"); None: compare is not offered.
+    world_for: Callable[[str], ScenarioRunner] | None = None
+    #: ``[machine]`` and ``[[setup]]`` as the level file has them (for "save as level").
+    machine: dict[str, Any] = field(default_factory=dict)
+    setup_ops: list[Any] = field(default_factory=list)
+    #: The kernel profile the level is played on ("" for a built-in world).
+    profile: str = ""
 
     def key(self) -> str:
         """The progress key: the id for shipped levels, ``id@hash`` for other files."""
@@ -58,8 +67,8 @@ class PlayLevel:
 
 
 def from_level(level: Any, path: Path | None = None) -> PlayLevel:
-    """Adapt a ``migratelab.scenario.levels.Level``."""
-    from migratelab.game import goals
+    """Adapt a ``migratelab.levels.Level``."""
+    from migratelab import levels as goals
 
     meta = level.level
     goal = level.goal
@@ -74,7 +83,7 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
     return PlayLevel(
         id=str(meta.id), title=str(meta.title), chapter=_chapter_name(int(meta.chapter)),
         order=int(getattr(meta, "order", 0)), story=str(getattr(meta, "story", "")),
-        source=str(getattr(meta, "source", "")),
+        source=str(getattr(meta, "source", "")), profile=str(meta.profile),
         goal_text=goal.describe() if goal is not None else "sandbox: no goal",
         hints=[str(getattr(h, "text", h)) for h in (level.hints or [])],
         par=int(par) if par is not None else None,
@@ -82,12 +91,13 @@ def from_level(level: Any, path: Path | None = None) -> PlayLevel:
         predict_request=goal.predict.request if goal is not None and goal.predict else None,
         predict_check=tuple(goal.predict.check) if goal is not None and goal.predict else (),
         explanation=str(getattr(meta, "explanation", "") or ""), solution=solution,
-        profile=str(getattr(meta, "profile", "")))
+        goal=goal, world_for=lambda profile: goals.build_world(level, profile),
+        machine=msgspec.to_builtins(level.machine), setup_ops=list(level.setup))
 
 
 def _chapter_name(number: int) -> str:
     """``Chapter 3: Hocko's rework, and what followed`` (the title is data)."""
-    from migratelab.scenario.levels import chapter_titles
+    from migratelab.levels import chapter_titles
 
     title = chapter_titles().get(number)
     return f"Chapter {number}: {title}" if title else f"Chapter {number}"
@@ -97,7 +107,7 @@ def _as_prediction(answer: Any) -> Any:
     """The command line's Predict answer as the level format's Prediction."""
     if answer is None:
         return None
-    from migratelab.scenario.levels import Prediction
+    from migratelab.levels import Prediction
 
     return Prediction(ret=answer.ret, errno=answer.errno,
                       status=list(answer.status) if answer.status is not None else None,
@@ -112,7 +122,7 @@ def load_play_level(path: str | Path) -> PlayLevel:
     level is kept apart from it (:func:`migratelab.game.progress.progress_key`).
     """
     from migratelab.game.progress import progress_key
-    from migratelab.scenario.levels import parse_level
+    from migratelab.levels import parse_level
     from migratelab.scenario.loading import read_input
 
     p = Path(path)
@@ -123,17 +133,20 @@ def load_play_level(path: str | Path) -> PlayLevel:
 
 
 def shipped() -> list[PlayLevel]:
-    """Every shipped level, in chapter/order; unreadable ones are skipped."""
+    """Every shipped playable level, in chapter/order; unreadable ones and goal-less
+    test cases are skipped."""
     try:
-        from migratelab.scenario.levels import load_level, shipped_levels
+        from migratelab.levels import load_level, shipped_levels
     except ImportError:
         return [demo_level()]
     out: list[PlayLevel] = []
     for p in shipped_levels():
         try:
-            out.append(from_level(load_level(p), p))
+            level = load_level(p)
         except Exception:
             continue
+        if level.goal is not None:  # a level with no goal is a test case, not playable
+            out.append(from_level(level, p))
     return out or [demo_level()]
 
 
@@ -148,6 +161,20 @@ def demo_level(pages: int = 64, mem_mb: int = 64) -> PlayLevel:
     return PlayLevel(
         id="demo", title="Demo: move A to node 1", chapter="Sandbox", order=0,
         story="Region **A** lives on node 0. Move all of it to node 1.", source="built in",
+        profile="v6.12",
         goal_text="every page of A on node 1",
         hints=["Select all of A: Home, v, End.", "Press 1, then Enter."],
-        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1)
+        par=1, make_runner=lambda: demo_runner(pages, mem_mb), goal_check=_all_on_node_1,
+        world_for=lambda profile: demo_runner(pages, mem_mb, profile=profile),
+        machine=demo_machine(mem_mb), setup_ops=list(demo_setup(pages)))
+
+
+def practice_level(seed: int, profile: str, topic: str) -> PlayLevel:
+    """A generated practice problem as a playable level (``next`` draws seed + 1)."""
+    from migratelab.game.practice_problem import generate
+
+    problem = generate(seed, profile, topic)
+    level = from_level(problem.level)
+    level.chapter = f"Practice: {topic} (seed {seed}, {profile})"
+    level.extra["practice"] = {"seed": seed, "profile": profile, "topic": topic}
+    return level

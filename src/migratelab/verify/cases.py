@@ -17,9 +17,8 @@ from typing import Any
 import msgspec
 
 from migratelab.kernel.machine import Kernel, MachineSpec
+from migratelab.levels import ExpectResult, Level, Request, record_as_result, result_for
 from migratelab.scenario import ops as O
-from migratelab.scenario.level_goals import record_as_result, result_for
-from migratelab.scenario.levels import ExpectResult, Level
 from migratelab.scenario.runner import RunError, ScenarioRunner
 
 CALL_OPS = (O.MovePages, O.Query)
@@ -34,7 +33,7 @@ class Check:
     label: str
     expected: ExpectResult | None
     #: The call, and the expectation's own setup ops (for ``--record``).
-    request: O.MovePages | O.Query
+    request: Request
     setup: list[Any] = field(default_factory=list)
 
 

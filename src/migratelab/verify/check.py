@@ -1,9 +1,9 @@
 """Verify one file on the running kernel: load, choose the profile, refuse or run, judge.
 
 The judging is ``migratelab check``'s own: each call's record goes through
-:func:`migratelab.scenario.level_goals.compare_result`, and the outcome is a
-:class:`~migratelab.scenario.level_check.LevelReport` of
-:class:`~migratelab.scenario.level_check.ItemResult` items, so both commands
+:func:`migratelab.levels.compare_result`, and the outcome is a
+:class:`~migratelab.levels.check.LevelReport` of
+:class:`~migratelab.levels.check.ItemResult` items, so both commands
 print the same kind of report.
 """
 
@@ -15,17 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from migratelab.kernel.profiles import PROFILES
-from migratelab.scenario.level_check import ItemResult, LevelReport
-from migratelab.scenario.level_goals import compare_result
-from migratelab.scenario.levels import Level, is_level_file, load_level
+from migratelab.levels import Level, compare_result, is_level_file, load_level
+from migratelab.levels.check import ItemResult, LevelReport, expect_item
 from migratelab.scenario.loading import InputError, load_scenario
 from migratelab.scenario.ops import Scenario
 from migratelab.verify.cases import Case, Check, level_cases, scenario_case
-from migratelab.verify.host import THP_ENABLED, Host, hugetlb_path, release_version
+from migratelab.verify.host import (
+    NUMA_BALANCING,
+    THP_ENABLED,
+    Host,
+    hugetlb_path,
+    release_version,
+)
 from migratelab.verify.preflight import Needs, Refusal, refuse, settings
+from migratelab.verify.region import RealRunError
 from migratelab.verify.restore import Restorer
-from migratelab.verify.runner import RealRunError, RealRunner
-from migratelab.verify.syscalls import Syscalls
+from migratelab.verify.runner import RealRunner
+from migratelab.verify.syscalls import KernelCalls
 
 
 def profile_version(name: str) -> tuple[int, int]:
@@ -72,7 +78,7 @@ def load(path: Path) -> Level | Scenario:
     return load_scenario(path)
 
 
-def verify_file(path: Path, sys: Syscalls, host: Host, profile: str | None = None
+def verify_file(path: Path, sys: KernelCalls, host: Host, profile: str | None = None
                 ) -> FileResult:
     """Run one file's cases on the kernel and judge every call."""
     result = FileResult(LevelReport(str(path)))
@@ -98,6 +104,7 @@ def verify_file(path: Path, sys: Syscalls, host: Host, profile: str | None = Non
                None if chosen else oldest_profile())
     except Refusal as exc:
         return _refused(result, str(exc))
+    needs.balancing_off = host.numa_balancing and sys.is_privileged()
     for case in cases:
         if not run_case(case, sys, host, needs, result):
             break
@@ -110,7 +117,7 @@ def _refused(result: FileResult, message: str) -> FileResult:
     return result
 
 
-def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileResult
+def run_case(case: Case, sys: KernelCalls, host: Host, needs: Needs, result: FileResult
              ) -> bool:
     """One fresh run; appends an item per check. False when an op could not run."""
     by_index = {c.index: c for c in case.checks}
@@ -119,15 +126,17 @@ def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileRe
         runner = RealRunner(sys, host, restorer)
         affinity = _pin_cpu()
         try:
-            prepare(restorer, needs)
             for i, (where, op) in enumerate(case.ops):
                 try:
-                    rec = runner.apply(op, i)
-                except RealRunError as exc:
+                    if i == 0:
+                        prepare(restorer, needs)
+                    rec = runner.apply(op, i, request=i in by_index)
+                except (RealRunError, OSError) as exc:
                     failed = next((c for c in case.checks if c.index >= i), None)
                     name = failed.name if failed else where
+                    what = where if isinstance(exc, RealRunError) else "preparing the machine"
                     result.report.items.append(ItemResult(name, False,
-                                                          f"cannot run: {where}: {exc}"))
+                                                          f"cannot run: {what}: {exc}"))
                     result.could_not_run = True
                     ok = False
                     break
@@ -146,11 +155,18 @@ def run_case(case: Case, sys: Syscalls, host: Host, needs: Needs, result: FileRe
 
 
 def prepare(restorer: Restorer, needs: Needs) -> None:
-    """Set the THP mode and hugetlb pools the file needs (remembered for restore)."""
+    """Set what the file needs (THP mode, hugetlb pools, NUMA balancing off), each
+    remembered for the restore."""
+    if needs.balancing_off:
+        restorer.write(NUMA_BALANCING, "0")
     if needs.thp is not None:
         restorer.write(THP_ENABLED, needs.thp)
     for node, count in needs.hugetlb.items():
-        restorer.write(hugetlb_path(node), str(count))
+        path = hugetlb_path(node)
+        restorer.write(path, str(count))
+        got = (restorer.files.read_file(path) or "").strip()
+        if got != str(count):  # the kernel found too few free 2 MiB blocks
+            raise OSError(f"node {node}'s hugetlb pool is {got or '?'} pages, not {count}")
 
 
 def _pin_cpu() -> set[int] | None:
@@ -169,10 +185,4 @@ def judge(check: Check, rec: dict[str, Any]) -> ItemResult:
     if check.expected is None:
         return ItemResult(check.name, True, "not compared: the file records no result "
                                             "for this profile")
-    diffs = compare_result(check.expected, rec)
-    if diffs:
-        heads = [d.splitlines()[0].split(":")[0] for d in diffs]
-        return ItemResult(check.name, False, f"{check.label or 'result'} differs in "
-                                             f"{', '.join(heads)}", "\n".join(diffs))
-    return ItemResult(check.name, True, f"ret {rec['ret']}" + (f" {rec['errno']}"
-                                                               if rec.get("errno") else ""))
+    return expect_item(check.name, check.label, rec, compare_result(check.expected, rec))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from migratelab.scenario import ops as O
+from migratelab.verify.region import RealRunError
 
 if TYPE_CHECKING:
     from migratelab.verify.runner import RealRunner
@@ -56,8 +57,6 @@ class ChildProcess:
 
     def run(self, ops: list[Any]) -> list[dict[str, Any]]:
         """Have the child apply ``ops``; returns their records."""
-        from migratelab.verify.runner import RealRunError
-
         self._w.write(msgspec.json.encode(ops) + b"\n")
         self._w.flush()
         line = self._r.readline()
@@ -83,7 +82,7 @@ class ChildProcess:
 
 
 def _serve(parent: RealRunner, r: int, w: int) -> None:
-    from migratelab.verify.runner import RealRunError, RealRunner
+    from migratelab.verify.runner import RealRunner
 
     me = RealRunner(parent.sys, parent.host, parent.restorer, is_child=True,
                     regions=dict(parent.regions))

@@ -13,6 +13,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from migratelab.scenario import ops as O
+from migratelab.verify.host import read_vmstat, vmstat_delta
+from migratelab.verify.region import RealRunError, Region
 from migratelab.verify.syscalls import (
     HPAGE,
     MADV,
@@ -22,15 +24,17 @@ from migratelab.verify.syscalls import (
     MAP_NORESERVE,
     MAP_PRIVATE,
     MAP_SHARED,
+    MPOL_FLAGS,
     MPOL_MODE,
     PAGE,
     PROT,
-    Syscalls,
+    KernelCalls,
     errno_name,
+    status_str,
 )
 
 if TYPE_CHECKING:
-    from migratelab.verify.runner import RealRunner, Region
+    from migratelab.verify.runner import RealRunner
 
 #: Where ``fs = "ext4"`` file regions are created (the oracle's ext4 disk by default).
 EXT4_DIR_ENV = "MIGRATELAB_EXT4_DIR"
@@ -41,8 +45,6 @@ MAX_REGION_PAGES = 1 << 22
 
 def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
     """Apply one memory op (the caller has dispatched every other kind)."""
-    from migratelab.verify.runner import RealRunError
-
     s = runner.sys
     if isinstance(op, O.Mmap):
         rec["addr"] = hex(mmap_region(runner, op))
@@ -62,10 +64,18 @@ def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
     elif isinstance(op, O.Mbind):
         reg, first, count = _mapped_span(runner, op.id, op.range)
         nodes = runner.policy_nodes(op.node, op.nodes)
+        flags = runner.flags(op.flags)
+        before = read_vmstat(s)
         rc, err = s.mbind(reg.addr + first * PAGE, count * PAGE, MPOL_MODE[op.mode], nodes,
-                          runner.flags(op.flags))
+                          flags)
         rec["ret"], rec["errno"] = rc, errno_name(err) if err else None
-        if rc < 0:
+        if flags & (MPOL_FLAGS["MPOL_MF_MOVE"] | MPOL_FLAGS["MPOL_MF_MOVE_ALL"]):
+            # a moving mbind is a migration call: record it as one
+            rec["vmstat_delta"] = vmstat_delta(before, read_vmstat(s))
+            addrs = [reg.addr + (first + p) * PAGE for p in range(count)]
+            rec["after_nodes_str"] = [status_str(v)
+                                      for v in s.move_pages(0, addrs, None, 0).status]
+        if rc < 0 and not runner.requesting:
             raise RealRunError(f"mbind failed: {errno_name(err)}")
     elif isinstance(op, O.Touch):
         reg = runner.region(op.id)
@@ -85,8 +95,6 @@ def apply(runner: RealRunner, op: Any, rec: dict[str, Any]) -> None:
 
 def _mapped_span(runner: RealRunner, rid: str, rng: O.PageRange | None
                  ) -> tuple[Region, int, int]:
-    from migratelab.verify.runner import RealRunError
-
     reg, first, count = runner.span(rid, rng)
     if any(p is None for p in reg.prot[first:first + count]):
         raise RealRunError(f"part of {rid}[{first}:{first + count}] is unmapped")
@@ -95,8 +103,6 @@ def _mapped_span(runner: RealRunner, rid: str, rng: O.PageRange | None
 
 def mmap_region(runner: RealRunner, op: O.Mmap) -> int:
     """Map a region where the kernel chooses (2 MiB aligned inside a reservation)."""
-    from migratelab.verify.runner import RealRunError, Region
-
     if not 0 < op.pages <= MAX_REGION_PAGES:
         raise RealRunError(f"expected a page count from 1 to {MAX_REGION_PAGES}, "
                            f"got {op.pages}")
@@ -145,8 +151,6 @@ def mmap_region(runner: RealRunner, op: O.Mmap) -> int:
 
 
 def _region_file(op: O.Mmap, length: int) -> tuple[str, int]:
-    from migratelab.verify.runner import RealRunError
-
     if op.fs == "ext4":
         folder = os.environ.get(EXT4_DIR_ENV) or _ORACLE_EXT4
         if not os.path.isdir(folder):
@@ -170,7 +174,7 @@ def _region_file(op: O.Mmap, length: int) -> tuple[str, int]:
     return path, fd
 
 
-def unmapped_address(s: Syscalls) -> int:
+def unmapped_address(s: KernelCalls) -> int:
     """An address in no mapping: the middle of the widest gap between two mappings of
     this process, far from both ends, so neither the heap nor the mmap area grows
     into it before the call."""

@@ -18,11 +18,9 @@ from migratelab.verify.host import THP_ENABLED, Files, Host, hugetlb_path
 #: Ops a real run will not do, and why.
 UNSUPPORTED = {
     "exec": "a shared file must not run commands",
-    "fill_node": "verify cannot squeeze a node yet (the oracle's guest runner can)",
-    "release_fill": "verify cannot squeeze a node yet (the oracle's guest runner can)",
 }
 #: Ops that change machine-wide settings (they need root).
-MACHINE_OPS = frozenset({"hugetlb_pool", "sysctl", "drop_caches", "compact"})
+MACHINE_OPS = frozenset({"hugetlb_pool", "sysctl", "drop_caches", "compact", "fill_node"})
 
 
 class Refusal(Exception):
@@ -38,6 +36,8 @@ class Needs:
     thp: str | None = None
     #: hugetlb pool sizes to set, by node.
     hugetlb: dict[int, int] = field(default_factory=dict)
+    #: Switch automatic NUMA balancing off for the run (root only: it moves pages too).
+    balancing_off: bool = False
 
 
 def settings(files: Files, host: Host, thp: str | None, hugetlb_per_node: int | None,

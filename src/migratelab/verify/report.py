@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 import re
+from typing import Any
 
 import msgspec
 
-from migratelab.scenario.cli_check import _text as check_lines
-from migratelab.scenario.level_goals import record_as_result
+from migratelab.levels import record_as_result
+from migratelab.levels.cli_check import report_lines
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
 
 
-def header(host: Host, profile: str | None) -> str:
+def header(host: Host, profile: str | None, privileged: bool) -> str:
     """The first line: which kernel answered, and which profile judges it."""
     nodes = len(host.memory_nodes)
     line = (f"kernel {host.release}, {nodes} NUMA node{'s' if nodes != 1 else ''} with "
             f"memory, profile {profile or '(none)'}")
     if host.numa_balancing:
-        line += " (NUMA balancing is on: it may move pages during a run)"
+        line += (" (NUMA balancing is switched off while verify runs)" if privileged else
+                 " (NUMA balancing is on and only root may switch it off: it may move "
+                 "pages during a run)")
     return line
 
 
 def text_lines(result: FileResult, verbose: bool) -> list[str]:
     """One file in ``migratelab check``'s shape (refusals are an ERROR line)."""
-    lines = check_lines(result.report, verbose)
+    lines = report_lines(result.report, verbose)
     if result.report.load_error is not None:
         lines = [f"REFUSED {result.report.load_error}"]
     lines.extend(f"  restore: {p}" for p in result.restore_problems)
@@ -52,7 +53,7 @@ def as_json(host: Host, profile: str | None, results: list[FileResult]) -> dict[
     }
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A Struct as TOML-ready builtins: None and default-valued fields left out."""
     if isinstance(value, msgspec.Struct):
         out: dict[str, Any] = {}
@@ -63,13 +64,13 @@ def _plain(value: Any) -> Any:
                 else msgspec.NODEFAULT)
             if v is None or v == default:
                 continue
-            out[f.name] = _plain(v)
+            out[f.name] = plain(v)
         config = getattr(type(value), "__struct_config__", None)
         if config is not None and config.tag_field is not None:
             out = {config.tag_field: config.tag, **out}
         return out
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -111,8 +112,8 @@ def record_toml(result: FileResult, release: str) -> str:
         if check.label:
             head["name"] = check.label
         if check.setup:
-            head["setup"] = _plain(check.setup)
-        head["request"] = _plain(check.request)
+            head["setup"] = plain(check.setup)
+        head["request"] = plain(check.request)
         lines = ["[[expect]]", *(f"{k} = {toml_value(v)}" for k, v in head.items()), "",
                  "[[expect.results]]", *(f"{k} = {toml_value(v)}" for k, v in res.items())]
         blocks.append("\n".join(lines))

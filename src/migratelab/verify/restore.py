@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType, TracebackType
 from typing import Any, Protocol
 
@@ -24,7 +24,7 @@ class Policies(Protocol):
 
     def get_mempolicy(self) -> tuple[int, list[int]]: ...
 
-    def set_mempolicy(self, mode: int, nodes: list[int]) -> tuple[int, int]: ...
+    def set_mempolicy(self, mode: int, nodes: Sequence[int]) -> tuple[int, int]: ...
 
 
 class Interrupted(KeyboardInterrupt):

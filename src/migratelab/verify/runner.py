@@ -18,19 +18,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from migratelab.scenario import ops as O
+from migratelab.verify import fill, ops_memory
 from migratelab.verify.children import ChildProcess
 from migratelab.verify.host import Host, hugetlb_path, read_vmstat, vmstat_delta
+from migratelab.verify.region import RealRunError, Region
 from migratelab.verify.restore import Restorer
 from migratelab.verify.syscalls import (
     MPOL_FLAGS,
     MPOL_MODE,
     PAGE,
+    KernelCalls,
     SyscallError,
-    Syscalls,
     errno_name,
     status_str,
 )
@@ -42,35 +45,22 @@ SYSCTL_ROOTS = ("/proc/sys/vm/", "/proc/sys/kernel/numa_balancing",
                 "/sys/kernel/mm/transparent_hugepage/")
 
 
-class RealRunError(Exception):
-    """An op the kernel refused or that cannot run here; the message says which."""
-
-
-@dataclass(slots=True)
-class Region:
-    """A named mapping: where the kernel put it, and each page's protection."""
-
-    id: str
-    addr: int
-    pages: int
-    kind: str
-    #: Per page: "rw", "r", "none", or None once unmapped.
-    prot: list[str | None]
-    fd: int = -1
-    path: str | None = None
-
-
 @dataclass
 class RealRunner:
     """Runs ops on the real kernel as this process (or, in a child, as the child)."""
 
-    sys: Syscalls
+    sys: KernelCalls
     host: Host
     restorer: Restorer
     is_child: bool = False
     regions: dict[str, Region] = field(default_factory=dict)
     children: dict[str, ChildProcess] = field(default_factory=dict)
     pipes: list[tuple[int, int]] = field(default_factory=list)
+    #: True while the op being applied is a judged call (see :meth:`apply`).
+    requesting: bool = False
+    #: fill_node's mappings, and each filled node's hugetlb pool size before it.
+    fills: list[tuple[int, int]] = field(default_factory=list)
+    fill_pools: dict[int, str] = field(default_factory=dict)
 
     # -- resolution ------------------------------------------------------------------
     def node(self, ref: O.NodeRef) -> int:
@@ -145,10 +135,14 @@ class RealRunner:
         return chosen + [self.node(n) for n in nodes or []]
 
     # -- running -----------------------------------------------------------------------
-    def apply(self, op: Any, index: int = 0) -> dict[str, Any]:
-        """Apply one op; returns its record. Raises :class:`RealRunError`."""
+    def apply(self, op: Any, index: int = 0, request: bool = False) -> dict[str, Any]:
+        """Apply one op; returns its record. Raises :class:`RealRunError`.
+
+        ``request``: the op is a call whose answer is judged, so a syscall that fails
+        (an mbind the kernel refuses) is its result, not a setup that cannot run."""
         name = O.op_name(op)
         rec: dict[str, Any] = {"i": index, "op": name}
+        self.requesting = request
         try:
             if isinstance(op, (O.MovePages, O.Query)):
                 rec.update(self.call(op))
@@ -161,8 +155,6 @@ class RealRunner:
         return rec
 
     def _apply_plain(self, op: Any, rec: dict[str, Any]) -> None:
-        from migratelab.verify import ops_memory
-
         if isinstance(op, (O.Fork, O.Child, O.ChildExit)):
             self._child_op(op, rec)
         elif isinstance(op, O.SetMempolicy):
@@ -190,11 +182,18 @@ class RealRunner:
         elif isinstance(op, O.Compact):
             self.restorer.files.write_file("/proc/sys/vm/compact_memory", "1")
         elif isinstance(op, O.Sleep):
-            import time
-
             time.sleep(min(max(op.seconds, 0.0), 60.0))
         elif isinstance(op, O.Snapshot):
             rec["numa_maps"] = self.sys.read_file("/proc/self/numa_maps") or ""
+        elif isinstance(op, (O.FillNode, O.ReleaseFill)):
+            if self.is_child:
+                raise RealRunError("a child may not change machine-wide settings")
+            if isinstance(op, O.FillNode):
+                fill.fill_node(self, op, rec)
+            else:
+                fill.release_fill(self)
+        elif O.op_name(op) == "migrate_pages":
+            self._migrate_pages(op, rec)
         elif isinstance(op, (O.Cat, O.MemcpyBench)):
             rec["skipped"] = "verify does not run diagnostic ops"
         else:
@@ -206,6 +205,20 @@ class RealRunner:
         if not path.startswith(SYSCTL_ROOTS) or ".." in path:
             raise RealRunError(f"sysctl path {path!r} is outside {', '.join(SYSCTL_ROOTS)}")
         self.restorer.write(path, str(op.value))
+
+    def _migrate_pages(self, op: Any, rec: dict[str, Any]) -> None:
+        """migrate_pages(2): ret is the number of pages it could not move (or -1)."""
+        pid = self.pid(getattr(op, "pid", "self"))
+        old = [self.node(n) for n in getattr(op, "from_", [])]
+        new = [self.node(n) for n in getattr(op, "to", [])]
+        before = read_vmstat(self.sys)
+        rc, err = self.sys.migrate_pages(pid, old, new)
+        rec.update({"ret": rc, "errno": errno_name(err) if err else None,
+                    "vmstat_delta": vmstat_delta(before, read_vmstat(self.sys))})
+        rec["after_nodes_str"] = {
+            rid: [status_str(v) for v in self.sys.move_pages(
+                pid, [reg.addr + p * PAGE for p in range(reg.pages)], None, 0).status]
+            for rid, reg in sorted(self.regions.items())}
 
     def _child_op(self, op: O.Fork | O.Child | O.ChildExit, rec: dict[str, Any]) -> None:
         if isinstance(op, O.Fork):
@@ -246,8 +259,6 @@ class RealRunner:
     # -- the syscall ---------------------------------------------------------------------
     def addresses(self, op: O.MovePages | O.Query) -> tuple[list[int], list[int]]:
         """Addresses and target nodes of a request (nodes empty for a query)."""
-        from migratelab.verify.ops_memory import unmapped_address
-
         addrs: list[int] = []
         nodes: list[int] = []
         if op.range is not None:
@@ -268,7 +279,7 @@ class RealRunner:
             if rid == "NULL":
                 addrs.append(0)
             elif rid == "UNMAPPED":
-                hole = hole if hole is not None else unmapped_address(self.sys)
+                hole = hole if hole is not None else ops_memory.unmapped_address(self.sys)
                 addrs.append(hole + page * PAGE + offset)
             else:
                 addrs.append(self.region(rid).addr + page * PAGE + offset)
@@ -309,6 +320,8 @@ class RealRunner:
         self.unpin()
         for reg in list(self.regions.values()):
             self.forget(reg, unmap=True)
+        if self.fills or self.fill_pools:
+            fill.release_fill(self)
 
     def forget(self, reg: Region, unmap: bool) -> None:
         """Drop a region: unmap what is still mapped, close and remove its file."""

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
+from migratelab.game import tool_commands as T
 from migratelab.game import view
 from migratelab.game.commands import (
     EXAMPLE_PREDICTION,
@@ -22,9 +23,11 @@ from migratelab.game.commands import (
     parse,
 )
 from migratelab.game.session import SessionError
+from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
 from migratelab.tui.presenter import PRESENTER_SPEED, Presenter
+from migratelab.tui.screens import play_tools
 from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.command_line import CommandLine
@@ -75,6 +78,10 @@ class PlayScreen(Screen[None]):
         Binding("colon,slash", "command", "Command line", id="play.command"),
         Binding("t", "next_tab", "Next tab", id="play.tab", show=False),
         Binding("h", "hint", "Hint", id="play.hint"),
+        Binding("C", "compare", "Compare two kernels", id="play.compare", show=False),
+        Binding("S", "solution", "Show solution", id="play.solution", show=False),
+        Binding("G", "goal", "Show goal", id="play.goal", show=False),
+        Binding("W", "save", "Save as level", id="play.save", show=False),
         Binding("q", "leave", "Levels", id="play.leave"),
         Binding("space", "present_next", "Next", id="play.next",
                 tooltip="Presenter mode: the next step of the level's solution, batch by batch"),
@@ -83,13 +90,16 @@ class PlayScreen(Screen[None]):
                 tooltip="Export run: trace (JSON lines), this screen (SVG), a Markdown summary"),
     ]
 
-    def __init__(self, level: PlayLevel) -> None:
+    def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
+        #: Progress already holds a real win of this level (show solution asks no question).
+        self.solved_before = solved_before
         self.level = level
         self.session = level.session()
         self.speed = 2
         self.won = False
         self._run_timer: Timer | None = None
+        self._replay: SolutionReplay | None = None
         self._budget = 0.0
         self._shown_title = ""
         self._judged: object | None = None
@@ -258,6 +268,12 @@ class PlayScreen(Screen[None]):
             self.query_one(AddressSpace).focus()
             self._sync()
             return
+        if isinstance(op, T.Compare | T.ShowSolution | T.ShowGoal | T.SaveLevel
+                      | T.NextProblem):
+            event.input.value = ""
+            self.query_one(AddressSpace).focus()
+            play_tools.run_tool(self, op)
+            return
         if isinstance(op, Explain):
             try:
                 answer = self.session.explain(op.index)
@@ -302,7 +318,12 @@ class PlayScreen(Screen[None]):
             self.query_one(AddressSpace).set_draft(req.draft)
 
     def action_step(self) -> None:
-        """One event."""
+        """One event (during a solution replay: go on after a mark)."""
+        if self._replay is not None:
+            if self._replay.paused:
+                self._replay.resume()
+                self._say("going on")
+            return
         if not self.session.busy:
             self._say("no call in progress: compose a request and press Enter")
             return
@@ -445,10 +466,69 @@ class PlayScreen(Screen[None]):
         """The "next" key exists only in presenter mode (it would show the solution)."""
         return self.presenter is not None if action == "present_next" else True
 
+    # -- tools (play_tools.ToolHost) ---------------------------------------------------
+    def draft_request(self) -> O.MovePages | None:
+        """The composed request, not made yet (None when empty)."""
+        req = self.query_one(RequestPane)
+        if not req.draft:
+            return None
+        return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
+                                    for (rid, page), node in req.draft.items()],
+                           flags=["MPOL_MF_MOVE_ALL" if req.move_all else "MPOL_MF_MOVE"])
+
+    def say(self, text: str, error: bool = False) -> None:
+        """One line on the message bar."""
+        self._say(text, error)
+
+    def solved(self) -> bool:
+        """Solved for real before (progress), or in this session."""
+        return self.solved_before or (self.won and not self.session.assisted)
+
+    def start_replay(self, replay: SolutionReplay) -> None:
+        """Drive the solution at the current speed; s goes on after a mark."""
+        self._stop()
+        self.won = False
+        self._replay = replay
+        self._budget = 0.0
+        self._run_timer = self.set_interval(TICK, self._replay_tick)
+        self._sync()
+
+    def _replay_tick(self) -> None:
+        replay = self._replay
+        if replay is None:
+            return
+        self._budget += SPEEDS[self.speed] * TICK
+        while self._budget >= 1 and not replay.done and not replay.paused:
+            self._budget -= 1
+            step = replay.advance()
+            if step.paused:
+                self._say(f"{step.text} (s to go on)")
+        if replay.done:
+            self._replay = None
+            self._stop()
+        self._after_step()
+
+    def action_compare(self) -> None:
+        """The composed request (or the last call) on two kernels side by side."""
+        play_tools.compare(self)
+
+    def action_solution(self) -> None:
+        """Replay the reference solution (asks first while the level is unsolved)."""
+        play_tools.show_solution(self)
+
+    def action_goal(self) -> None:
+        """Picture what the goal asks for."""
+        play_tools.show_goal(self)
+
+    def action_save(self) -> None:
+        """Open the command line with a save command to complete."""
+        self.action_command()
+        cmd = self.query_one(CommandLine)
+        cmd.value = f"save {self.level.id}-mine.toml goal=predict title=\"My {self.level.id}\""
+        cmd.cursor_position = len(cmd.value)
+
     def _after_step(self) -> None:
         self._sync()
-        if self.presenter is not None and not self.session.busy:
-            self.presenter.after_call(self)
         if self.session.busy or self.won or self.level.goal_check is None:
             return
         if self._judge_prediction():

@@ -32,6 +32,8 @@ class Results:
     prediction: tuple[PredictionCell, ...] = ()
     #: False: a wrong prediction (the panel offers another try, not the next level).
     solved: bool = True
+    #: Reached by "show solution": shown, never recorded as the player's.
+    assisted: bool = False
 
 
 def results_of(level: PlayLevel, session: Session, solved: bool = True) -> Results:
@@ -42,7 +44,8 @@ def results_of(level: PlayLevel, session: Session, solved: bool = True) -> Resul
         cells = compare(session.prediction, session.last_record, level.predict_check)
     return Results(level=level, syscalls=session.syscalls, pages_moved=session.pages_moved,
                    migrate_calls=session.migrate_calls,
-                   stars=session.stars() if solved else 0, prediction=cells, solved=solved)
+                   stars=session.stars() if solved else 0, prediction=cells, solved=solved,
+                   assisted=session.assisted)
 
 
 def stars_text(stars: int) -> str:
@@ -71,7 +74,13 @@ class ResultsScreen(ModalScreen[str]):
         """The panel."""
         r = self.results
         with VerticalScroll(id="results", classes="-solved" if r.solved else "-wrong"):
-            if r.solved:
+            if r.solved and r.assisted:
+                yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
+                             markup=False)
+                yield Static("This win was the reference solution's, so it is not recorded: "
+                             "no stars, no ✔. The level stays open for you to solve.",
+                             id="results-body", markup=False)
+            elif r.solved:
                 yield Static(f"✔ Solved: {r.level.title}", id="results-title")
                 yield Static(self._score(), id="results-body")
             else:

@@ -46,8 +46,9 @@ class GoalPane(LivePane):
             t.append(EXAMPLE_PREDICTION, "bold")
             t.append("; the request then runs step by step.\n", DIM)
         met, detail = self.session.goal() if not self.session.busy else (False, "running…")
-        t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
-        t.append(f"  {detail}\n", DIM)
+        if self.level.goal_check is not None:  # no red "not yet" where there is no goal
+            t.append("✔ met" if met else "✘ not yet", "bold green" if met else "bold red")
+            t.append(f"  {detail}\n", DIM)
         par = self.level.par
         t.append(f"syscalls {self.session.syscalls}" + (f" / par {par}" if par else "") +
                  f"   moved {self.session.pages_moved}"
