@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.visual import RichVisual
 
 from migratelab.game.commands import EXAMPLE_PREDICTION, Predict, parse
 from migratelab.levels import load_level
@@ -28,7 +29,10 @@ def _text(widget: object) -> str:
     from rich.console import Console
 
     console = Console(width=100, color_system=None, record=True)
-    console.print(widget.render())  # type: ignore[attr-defined]
+    shown = widget.render()  # type: ignore[attr-defined]
+    if isinstance(shown, RichVisual):  # a Static holding a Rich renderable
+        shown = widget.content  # type: ignore[attr-defined]
+    console.print(shown)
     return console.export_text()
 
 
