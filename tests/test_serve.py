@@ -48,6 +48,16 @@ def test_bad_options_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> 
     assert "no shipped level has the id 'no-such-level'" in capsys.readouterr().err
     assert cli_serve.main(_args("--port", "70000")) == 2
     assert "--port" in capsys.readouterr().err
+    assert cli_serve.main(_args("--practice", "--presenter")) == 2
+    assert "practice" in capsys.readouterr().err
+
+
+def test_what_each_tab_runs() -> None:
+    assert cli_serve.app_arguments(_args()) == ["play"]
+    assert cli_serve.app_arguments(_args("--presenter")) == ["play", "--presenter"]
+    assert cli_serve.app_arguments(_args("--practice")) == ["practice"]
+    play, path = cli_serve.app_arguments(_args("--level", "first-move"))
+    assert play == "play" and path.endswith("01_first_move.toml")
 
 
 def test_serve_over_http_then_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:

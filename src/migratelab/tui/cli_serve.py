@@ -39,6 +39,8 @@ def _fail(message: str) -> int:
 def app_arguments(args: argparse.Namespace) -> list[str] | str:
     """The ``migratelab`` command line each tab runs, or an error message."""
     if args.practice:
+        if args.presenter:
+            return "--presenter replays a level's solution; a practice problem has none to show"
         return ["practice"]
     out = ["play"] + (["--presenter"] if args.presenter else [])
     if args.level_id:
