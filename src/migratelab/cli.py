@@ -15,6 +15,7 @@ from types import ModuleType
 COMMANDS: dict[str, str] = {
     "play": "migratelab.tui.cli_play",
     "practice": "migratelab.tui.cli_practice",
+    "serve": "migratelab.tui.cli_serve",
     "run": "migratelab.scenario.cli_run",
     "check": "migratelab.levels.cli_check",
     "profiles": "migratelab.scenario.cli_profiles",

@@ -17,6 +17,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Progress goes to a temporary directory."""
     d = tmp_path / "data"
     monkeypatch.setenv("MIGRATELAB_DATA_DIR", str(d))
+    # the export key (x), pressed by a test or the key fuzz, writes here, not into the repo
+    monkeypatch.setenv("MIGRATELAB_EXPORT_DIR", str(tmp_path / "runs"))
     return d
 
 

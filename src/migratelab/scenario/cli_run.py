@@ -30,6 +30,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace", action="store_true", help="print every trace event")
     p.add_argument("--compare", metavar="P1,P2,...",
                    help="run on several profiles and print a side-by-side table")
+    p.add_argument("--export", metavar="DIR",
+                   help="also keep each run in DIR/<scenario name>/: trace.jsonl, "
+                        "screen.svg and summary.md (see scenario/run_export.py)")
 
 
 def _fail(message: str) -> int:
@@ -73,6 +76,12 @@ def main(args: argparse.Namespace) -> int:
             _print_compare(scen, results, args.json)
             continue
         _name, res, sink = results[0]
+        if getattr(args, "export", None):
+            from migratelab.scenario.run_export import export_scenario_run
+
+            error = export_scenario_run(args.export, res, scen, sink)
+            if error:
+                return _fail(error)
         if args.json:
             if args.trace:
                 for event in sink:

@@ -35,8 +35,11 @@ class MigrateLabApp(App[None]):
     ]
 
     def __init__(self, level: PlayLevel | None = None, progress: Progress | None = None,
-                 levels: list[PlayLevel] | None = None, notice: str | None = None) -> None:
+                 levels: list[PlayLevel] | None = None, notice: str | None = None,
+                 presenter: bool = False) -> None:
         super().__init__()
+        #: Play screens open in presenter mode (``--presenter``; ``P`` toggles one).
+        self.presenter = presenter
         self._notice = notice  # e.g. "this level file fails check", shown at start
         self._start_level = level
         self._levels = levels

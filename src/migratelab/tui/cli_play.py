@@ -11,6 +11,9 @@ HELP = "play the game (title screen), or open one level file straight away"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``migratelab play``."""
     p.add_argument("level", nargs="?", metavar="LEVEL.toml", help="a level file to open")
+    p.add_argument("--presenter", action="store_true",
+                   help="presenter mode: slow steps, heavy highlights, space walks the "
+                        "level's solution and pauses at its marks (P toggles it in the app)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -35,7 +38,8 @@ def main(args: argparse.Namespace) -> int:
         notice = check_notice(path)
     from migratelab.tui.app import MigrateLabApp
 
-    MigrateLabApp(level=level, notice=notice).run()
+    MigrateLabApp(level=level, notice=notice,
+                  presenter=bool(getattr(args, "presenter", False))).run()
     return 0
 
 

@@ -31,6 +31,7 @@ from migratelab.game.session import SessionError
 from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui.messages import Won
+from migratelab.tui.presenter import PRESENTER_SPEED, Presenter
 from migratelab.tui.screens import play_tools
 from migratelab.tui.screens.play_engine import SPEEDS, TICK, Driver
 from migratelab.tui.screens.play_layout import TABS, TITLES, compose_panes, mode_for
@@ -78,6 +79,11 @@ class PlayScreen(Screen[None]):
         Binding("G", "goal", "Show goal", id="play.goal", show=False),
         Binding("W", "save", "Save as level", id="play.save", show=False),
         Binding("q", "leave", "Levels", id="play.leave", show=False),
+        Binding("space", "present_next", "Next", id="play.next",
+                tooltip="Presenter mode: the next step of the level's solution, batch by batch"),
+        Binding("P", "toggle_presenter", "Presenter mode", id="play.presenter", show=False),
+        Binding("x", "export", "Export run", id="play.export", show=False,
+                tooltip="Export run: trace (JSON lines), this screen (SVG), a Markdown summary"),
     ]
 
     #: Bumped after every change of the session; every pane is bound to it.
@@ -107,6 +113,7 @@ class PlayScreen(Screen[None]):
         self._budget = 0.0
         self._shown_title = ""
         self._pinned_tab = False
+        self.presenter: Presenter | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -132,6 +139,8 @@ class PlayScreen(Screen[None]):
             for w in self.query(f"#{wid}"):
                 w.border_title = title
         self.query_one(AddressSpace).focus()
+        if getattr(self.app, "presenter", False) and self.presenter is None:
+            self.action_toggle_presenter()
         if self._mode == "narrow" and self.level.goal_check is not None \
                 and self.session.live is None:
             # no side column: show the story and the goal before anything else
@@ -186,8 +195,11 @@ class PlayScreen(Screen[None]):
     # -- attributes down --------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No key action on a screen that is closing: a key queued behind ``q`` in a
-        burst would otherwise query panes that are already gone (NoMatches)."""
-        return not (self._closing or self._closed or not self.children)
+        burst would otherwise query panes that are already gone (NoMatches). The
+        "next" key exists only in presenter mode (it would show the solution)."""
+        if self._closing or self._closed or not self.children:
+            return False
+        return self.presenter is not None if action == "present_next" else True
 
     def _sync(self) -> None:
         if not self.children:  # a late timer or message while the screen is torn down
@@ -236,7 +248,7 @@ class PlayScreen(Screen[None]):
         self._say(text, error=True)
         self.query_one(AddressSpace).focus()
 
-    def _show_answer(self, text: str) -> None:
+    def show_answer(self, text: str) -> None:
         """An ``explain`` answer stays on screen, in its pane (not a notification)."""
         self.answer = text
         tabs = self._tabs()
@@ -271,7 +283,7 @@ class PlayScreen(Screen[None]):
     @on(Input.Submitted, "#cmd")
     def _command(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        self._show_answer("")
+        self.show_answer("")
         if not text:
             self.query_one(AddressSpace).focus()
             return
@@ -316,7 +328,7 @@ class PlayScreen(Screen[None]):
                 self._refused(str(exc))
                 return
             self._say(answer.title)
-            self._show_answer(answer.text())
+            self.show_answer(answer.text())
             event.input.value = ""
             self.query_one(AddressSpace).focus()
             return
@@ -457,6 +469,31 @@ class PlayScreen(Screen[None]):
         """Back to level select."""
         self._stop()
         self.app.pop_screen()
+
+    def action_toggle_presenter(self) -> None:
+        """Presenter mode on or off: pacing, heavy highlights, space walks the solution."""
+        on = self.presenter is None
+        self.presenter = Presenter.for_screen(self) if on else None
+        self.set_class(on, "-presenter")
+        self.driver.speed = PRESENTER_SPEED if on else 2
+        self.refresh_bindings()
+        self._say("presenter mode: space = next step of the solution" if on
+                  else "presenter mode off")
+        self._sync()
+
+    def action_export(self) -> None:
+        """Keep the run: trace, screen and summary in a folder (a zip in a browser)."""
+        from migratelab.tui.export_run import export_run
+
+        self._say(export_run(self))
+
+    def action_present_next(self) -> None:
+        """Presenter mode's one key: next step, next batch, past a mark."""
+        if self.presenter is not None:
+            self._say(self.presenter.next(self))
+            if self.session.busy:
+                self._show_call()
+            self._after_step()
 
     # -- tools (play_tools.ToolHost) ---------------------------------------------------
     def draft_request(self) -> O.MovePages | None:

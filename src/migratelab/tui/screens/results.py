@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Button, Static
 
 from migratelab.game.commands import Predict
 from migratelab.tui.widgets.prediction_table import PredictionCell, PredictionTable, compare
@@ -73,26 +74,29 @@ class ResultsScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         """The panel."""
         r = self.results
-        with VerticalScroll(id="results", classes="-solved" if r.solved else "-wrong"):
-            if r.solved and r.assisted:
-                yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
-                             markup=False)
-                yield Static("This win was the reference solution's, so it is not recorded: "
-                             "no stars, no ✔. The level stays open for you to solve.",
-                             id="results-body", markup=False)
-            elif r.solved:
-                yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
-                yield Static(self._score(), id="results-body")
-            else:
-                yield Static(f"✘ Not this time: {r.level.title}", id="results-title", markup=False)
-                yield Static("Your prediction beside what the kernel did. u undoes the "
-                             "call (free) to predict again; Esc keeps this state on screen.",
-                             id="results-body")
-            if r.prediction:
-                yield PredictionTable(r.prediction, id="results-prediction")
-            if r.solved and r.level.explanation.strip():
-                yield Static("What happened in the kernel", id="results-explain-head")
-                yield Markdown(r.level.explanation, id="results-explanation")
+        with Vertical(id="results", classes="-solved" if r.solved else "-wrong"):
+            with VerticalScroll(id="results-scroll"):
+                if r.solved and r.assisted:
+                    yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
+                                 markup=False)
+                    yield Static("This win was the reference solution's, so it is not recorded: "
+                                 "no stars, no ✔. The level stays open for you to solve.",
+                                 id="results-body", markup=False)
+                elif r.solved:
+                    yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
+                    yield Static(self._score(), id="results-body")
+                else:
+                    yield Static(f"✘ Not this time: {r.level.title}", id="results-title",
+                                 markup=False)
+                    yield Static("Your prediction beside what the kernel did. u undoes the "
+                                 "call (free) to predict again; Esc keeps this state on screen.",
+                                 id="results-body")
+                if r.prediction:
+                    yield PredictionTable(r.prediction, id="results-prediction")
+                if r.solved and r.level.explanation.strip():
+                    yield Static("What happened in the kernel", id="results-explain-head")
+                    yield Static(RichMarkdown(r.level.explanation),
+                                 id="results-explanation")
             with Horizontal(id="results-buttons"):
                 if r.solved:
                     yield Button("Next (n)", id="next", variant="success", compact=True)
@@ -104,13 +108,14 @@ class ResultsScreen(ModalScreen[str]):
     def _score(self) -> str:
         r = self.results
         par = r.level.par
-        verdict = ""
+        against = ""
         if par:
-            verdict = ("   at par" if r.syscalls == par else "   under par" if r.syscalls < par
-                       else f"   {r.syscalls - par} over par")
+            against = ("at par" if r.syscalls == par else "under par" if r.syscalls < par
+                       else f"{r.syscalls - par} over par")
+            against = f"  (par {par}, {against})"
         return (f"{stars_text(r.stars)}\n"
-                f"syscalls used        {r.syscalls}" + (f"   par {par}{verdict}" if par else "")
-                + f"\npages moved          {r.pages_moved}"
+                f"syscalls used        {r.syscalls}{against}"
+                f"\npages moved          {r.pages_moved}"
                 f"\nmigrate_pages calls  {r.migrate_calls}")
 
     def on_mount(self) -> None:
