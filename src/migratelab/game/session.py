@@ -149,6 +149,10 @@ class Session:
         """migrate_pages() calls made so far."""
         return sum(int(r.get("migrate_calls", 0)) for r in self.history)
 
+    def last_call_events(self) -> list[ev.Event]:
+        """The events of the current or last call, a copy (for exporting a run)."""
+        return list(self.call_events)
+
     @property
     def applied_ops(self) -> list[O.Op]:
         """Every op applied to the world so far, in order (a copy): replaying them on a

@@ -51,7 +51,7 @@ def export_run(screen: PlayScreen) -> str:
     folder = export_folder(screen.level.id)
     try:
         write_export(folder, title=screen.level.title, profile=screen.level.profile or "?",
-                     calls=session_calls(screen), events=list(screen.session.call_events),
+                     calls=session_calls(screen), events=screen.session.last_call_events(),
                      svg=app.export_screenshot(title=screen.level.title),
                      note="trace.jsonl holds the events of the last call.")
     except ExportError as exc:
