@@ -38,6 +38,7 @@ from migratelab.levels import (
     record_as_result,
     request_text,
 )
+from migratelab.levels.format import toml_builtins
 from migratelab.scenario import ops as O
 from migratelab.scenario.loading import InputError
 
@@ -61,29 +62,6 @@ class LevelDraft:
     profile: str = "v6.12"
     #: Record the calls' results on every profile, not only the current one.
     all_profiles: bool = False
-
-
-def compact(value: Any) -> Any:
-    """An op (or list of them) as TOML-ready builtins, leaving out defaulted fields."""
-    if isinstance(value, list):
-        return [compact(v) for v in value]
-    if isinstance(value, tuple):
-        return [compact(v) for v in value]
-    if isinstance(value, msgspec.Struct):
-        out: dict[str, Any] = {}
-        tag = type(value).__struct_config__.tag
-        if isinstance(tag, str):
-            out["op"] = tag
-        for f in msgspec.structs.fields(value):
-            v = getattr(value, f.name)
-            default = f.default if f.default is not msgspec.NODEFAULT else (
-                f.default_factory() if f.default_factory is not msgspec.NODEFAULT
-                else msgspec.NODEFAULT)
-            if v is None or v == default:
-                continue
-            out[f.name] = compact(v)
-        return out
-    return value
 
 
 def split_solution(applied: Sequence[O.Op]) -> tuple[list[O.Op], list[O.Op]]:
@@ -166,8 +144,8 @@ def _expects(level: Level, solution: Sequence[O.Op], draft: LevelDraft
             results[key] = res
         out.append({
             "name": f"call {n + 1} of the solution",
-            "setup": compact(list(solution[:i])),
-            "request": compact(solution[i]),
+            "setup": toml_builtins(list(solution[:i])),
+            "request": toml_builtins(solution[i]),
             "results": [{**results[k], "profiles": ps} for k, ps in groups.items()],
         })
         if not out[-1]["setup"]:
@@ -197,7 +175,7 @@ def build_level(draft: LevelDraft, machine: dict[str, Any], base_setup: Sequence
                            "players what to look for.",
                   "source": source or "saved from migratelab by demonstration"},
         "machine": machine,
-        "setup": compact([*base_setup, *tail]),
+        "setup": toml_builtins([*base_setup, *tail]),
     }
     level = msgspec.convert(data, Level)
     runner, records = _run(level, solution, draft.profile)
@@ -206,20 +184,20 @@ def build_level(draft: LevelDraft, machine: dict[str, Any], base_setup: Sequence
     if draft.goal == "predict":
         rec = records[calls[-1]]
         data["goal"] = {"text": "Predict what the last call returns.",
-                        "predict": {"request": compact(last),
+                        "predict": {"request": toml_builtins(last),
                                     "check": ["ret", "errno", "status"]}}
         prediction: dict[str, Any] = {"ret": rec["ret"],
                                       "status": rec.get("status_str") or []}
         if rec.get("errno"):
             prediction["errno"] = rec["errno"]
-        data["solution"] = {"ops": compact(solution[:calls[-1]]), "prediction": prediction}
+        data["solution"] = {"ops": toml_builtins(solution[:calls[-1]]), "prediction": prediction}
         if not data["solution"]["ops"]:
             del data["solution"]["ops"]
     else:
         goal = (_placement_goal(solution, runner) if draft.goal == "placement"
                 else _provoke_goal([records[i] for i in calls]))
         data["goal"] = goal
-        data["solution"] = {"ops": compact(solution), "par": len(calls)}
+        data["solution"] = {"ops": toml_builtins(solution), "par": len(calls)}
         fresh = build_world(msgspec.convert(data, Level), draft.profile)
         if evaluate(msgspec.convert(goal, Goal), fresh, []).met:
             raise AuthoringError("the goal already holds before any call: move something "
@@ -246,5 +224,5 @@ def _hints(goal: str, last: object) -> list[str]:
     ]
 
 
-__all__ = ["GOAL_KINDS", "AuthoringError", "LevelDraft", "build_level", "compact",
+__all__ = ["GOAL_KINDS", "AuthoringError", "LevelDraft", "build_level",
            "split_solution"]

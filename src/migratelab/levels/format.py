@@ -10,7 +10,7 @@ checked by :mod:`migratelab.levels.validate`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -143,3 +143,29 @@ def iter_requests(level: Level) -> Iterator[tuple[str, Request]]:
                 yield f"$.solution.ops[{i}]", op
     for i, exp in enumerate(level.expect):
         yield f"$.expect[{i}].request", exp.request
+
+
+def toml_builtins(value: Any) -> Any:
+    """A Struct (an op, a request, a result) as TOML-ready builtins: ``None`` and
+    default-valued fields left out, a tagged union's tag first, tuples as lists.
+
+    What a level file written by the game (``save``) or by ``verify --record`` holds,
+    so that it reads as a person would write it.
+    """
+    if isinstance(value, msgspec.Struct):
+        out: dict[str, Any] = {}
+        for f in msgspec.structs.fields(value):
+            v = getattr(value, f.name)
+            default = f.default if f.default is not msgspec.NODEFAULT else (
+                f.default_factory() if f.default_factory is not msgspec.NODEFAULT
+                else msgspec.NODEFAULT)
+            if v is None or v == default:
+                continue
+            out[f.name] = toml_builtins(v)
+        config = type(value).__struct_config__
+        if config.tag_field is not None:
+            out = {config.tag_field: config.tag, **out}
+        return out
+    if isinstance(value, (list, tuple)):
+        return [toml_builtins(v) for v in value]
+    return value

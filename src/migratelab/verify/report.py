@@ -6,11 +6,10 @@ import json
 import re
 from typing import Any
 
-import msgspec
-
 from migratelab.kernel.machine import AGREEMENT_COUNTERS
 from migratelab.levels import record_as_result
 from migratelab.levels.cli_check import report_lines
+from migratelab.levels.format import toml_builtins
 from migratelab.scenario import ops as O
 from migratelab.verify.check import FileResult
 from migratelab.verify.host import Host
@@ -53,27 +52,6 @@ def as_json(host: Host, profile: str | None, results: list[FileResult]) -> dict[
                    "restore_problems": r.restore_problems} for r in results],
         "summary": summary(results),
     }
-
-
-def plain(value: Any) -> Any:
-    """A Struct as TOML-ready builtins: None and default-valued fields left out."""
-    if isinstance(value, msgspec.Struct):
-        out: dict[str, Any] = {}
-        for f in msgspec.structs.fields(value):
-            v = getattr(value, f.name)
-            default = f.default if f.default is not msgspec.NODEFAULT else (
-                f.default_factory() if f.default_factory is not msgspec.NODEFAULT
-                else msgspec.NODEFAULT)
-            if v is None or v == default:
-                continue
-            out[f.name] = plain(v)
-        config = getattr(type(value), "__struct_config__", None)
-        if config is not None and config.tag_field is not None:
-            out = {config.tag_field: config.tag, **out}
-        return out
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 #: Counters besides the six that ``--record`` writes: the migration's own.
@@ -121,8 +99,8 @@ def record_toml(result: FileResult, release: str) -> str:
         if check.label:
             head["name"] = check.label
         if check.setup:
-            head["setup"] = plain(check.setup)
-        head["request"] = plain(check.request)
+            head["setup"] = toml_builtins(check.setup)
+        head["request"] = toml_builtins(check.request)
         lines = ["[[expect]]", *(f"{k} = {toml_value(v)}" for k, v in head.items()), "",
                  "[[expect.results]]", *(f"{k} = {toml_value(v)}" for k, v in res.items())]
         blocks.append("\n".join(lines))
