@@ -27,8 +27,8 @@ import pytest
 import tomli_w
 
 from migratelab.levels import load_level
+from migratelab.levels.format import toml_builtins
 from migratelab.verify.cli import real_kernel_levels
-from migratelab.verify.report import plain
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = ("6.1", "6.12")
@@ -81,7 +81,7 @@ pytestmark = pytest.mark.skipif(skip_reason() is not None, reason=str(skip_reaso
 def wrong_level(folder: Path) -> Path:
     """A real-kernel level whose first expectation says ret is 7 more than it is."""
     level = load_level(LEVELS[0])
-    data: dict[str, Any] = plain(level)
+    data: dict[str, Any] = toml_builtins(level)
     data["level"]["id"] = "wrong-on-purpose"
     for res in data["expect"][0]["results"]:
         res["ret"] += 7
