@@ -65,7 +65,12 @@ class BatchPane(LivePane):
         t.append(f"entries [{start}, {shown_end})")
         t.append("  open: more entries may join" if is_open else "  flushed", DIM)
         t.append("\n  on the migration list: ")
-        _names(t, live.queued, live.queued_total)
+        if is_open:
+            _names(t, live.queued, live.queued_total)
+        else:  # flushed: migrate_pages() takes each folio off as it is moved
+            lru = self.session.view().lru
+            _names(t, [name for node in lru for name in node.isolated],
+                   sum(node.isolated_folios for node in lru))
         for line in live.refused[-3:]:
             t.append("\n  not queued: ", ERROR)
             t.append(line)
