@@ -46,6 +46,17 @@ class MigrateLabApp(App[None]):
         self.progress = progress if progress is not None else load_progress()
         self._palette_runs = PaletteRuns()
 
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """Textual's SVG screenshot, marked ``xml:space="preserve"``.
+
+        Rich writes each styled run as its own ``<text>`` with the spaces as
+        no-break spaces; renderers that apply SVG's default whitespace rule
+        (rsvg-convert) drop the ones that start a run, so ``T THP`` in the
+        terminal became ``TTHP`` in a PNG. Browsers showed it right either way.
+        """
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
+
     @property
     def levels(self) -> list[PlayLevel]:
         """Shipped levels (loaded once)."""
