@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widgets import Static
 
 if TYPE_CHECKING:
@@ -25,6 +28,11 @@ class LivePane(Static):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
         self._drawn: RenderableType | None = None
+        #: The last drawing as draw() made it (before any padding).
+        self._fresh: RenderableType | None = None
+        #: (drawing, its lines) when no line wraps; lines are drawn from ``_strips``.
+        self._lines: tuple[Text, list[Text] | None] | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
         self._height = -1
 
     def watch_version(self) -> None:
@@ -36,19 +44,28 @@ class LivePane(Static):
         self.redraw()
 
     def redraw(self) -> None:
-        """Draw again from the session."""
-        self._drawn = None
-        if not self.is_mounted:
-            return
-        if not self.size.width:
+        """Draw again from the session; repaint only if the drawing changed.
+
+        Most steps of a call change two or three panes: painting the others again
+        would cost most of the frame.
+        """
+        if not self.is_mounted or not self.size.width:
             # in a hidden tab: showing the tab lays it out and measures it anyway
+            self._drawn = self._fresh = None
             self._height = -1
+            if self.is_mounted:
+                self.refresh()  # drop Textual's cached picture: the next paint draws anew
             return
-        self._drawn = self.draw()
+        fresh = self.draw()
+        if self._drawn is not None and self._fresh is not None and fresh == self._fresh:
+            return
+        self._fresh = fresh
+        # padding (below) goes on a copy, so the next drawing compares with this one
+        self._drawn = fresh.copy() if isinstance(fresh, Text) else fresh
         self.refresh()  # drops the cached visual and height, so the height below is new
         if self.FIXED_HEIGHT:
             return
-        height = self.get_content_height(self.size, self.app.size, self.content_size.width)
+        height = self._measure(fresh)
         if height < self._height and self.session.busy and isinstance(self._drawn, Text):
             # while a call runs a pane keeps the tallest height it needed: a layout of
             # the whole screen per step costs more than a blank line
@@ -58,15 +75,61 @@ class LivePane(Static):
             self._height = height
             self.refresh(layout=True)
 
+    def _measure(self, fresh: RenderableType) -> int:
+        """Lines the drawing needs at this width.
+
+        A text whose lines all fit is as tall as its line count; only one that
+        wraps is measured by Textual (which lays the whole text out to do it).
+        """
+        width = self.content_size.width
+        if isinstance(fresh, Text) and width:
+            lines = fresh.plain.split("\n")
+            if all(cell_len(line) <= width for line in lines):
+                return len(lines)
+        return self.get_content_height(self.size, self.app.size, width)
+
     def on_resize(self) -> None:
         """A new width: draw again (panes wrap and window to their width)."""
-        self._drawn = None
+        self._drawn = self._fresh = None
 
     def render(self) -> RenderableType:
         """Draw the pane from the session."""
         if self._drawn is None:
             self._drawn = self.draw()
         return self._drawn
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the drawing, from a cache keyed on the line's text and styles.
+
+        A step changes a line or two of a pane; Textual's own path turns the whole
+        text into strips again on every repaint. A drawing with a line wider than
+        the pane (it wraps) takes Textual's path.
+        """
+        width = self.content_size.width
+        drawn = self.render()
+        if not isinstance(drawn, Text):
+            return super().render_line(y)
+        if self._lines is None or self._lines[0] is not drawn:
+            split = list(drawn.split("\n", allow_blank=True))
+            if drawn.no_wrap:  # cut, not wrapped: each line to the width, with its "…"
+                for one in split:
+                    one.truncate(width, overflow=drawn.overflow or "ellipsis")
+            fits = all(one.cell_len <= width for one in split)
+            self._lines = (drawn, split if fits else None)
+        lines = self._lines[1]
+        if lines is None:
+            return super().render_line(y)
+        if y >= len(lines):
+            return Strip.blank(width, self.rich_style)
+        line = lines[y]
+        key = (width, line.plain, tuple(line.spans), line.style)
+        strip = self._strips.get(key)
+        if strip is None:
+            base = self.rich_style
+            strip = Strip(list(line.render(self.app.console))).apply_style(base) \
+                .extend_cell_length(width, base)
+            self._strips[key] = strip
+        return strip
 
     @property
     def inner_width(self) -> int:
