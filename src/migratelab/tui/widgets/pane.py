@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.text import Text
 from textual.cache import LRUCache
@@ -30,8 +29,8 @@ class LivePane(Static):
         self._drawn: RenderableType | None = None
         #: The last drawing as draw() made it (before any padding).
         self._fresh: RenderableType | None = None
-        #: (drawing, its lines) when no line wraps; lines are drawn from ``_strips``.
-        self._lines: tuple[Text, list[Text] | None] | None = None
+        #: (drawing, width, its lines at that width); lines are drawn from ``_strips``.
+        self._lines: tuple[Text, int, list[Text]] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
         self._height = -1
 
@@ -65,7 +64,7 @@ class LivePane(Static):
         self.refresh()  # drops the cached visual and height, so the height below is new
         if self.FIXED_HEIGHT:
             return
-        height = self._measure(fresh)
+        height = self._measure(self._drawn)
         if height < self._height and self.session.busy and isinstance(self._drawn, Text):
             # while a call runs a pane keeps the tallest height it needed: a layout of
             # the whole screen per step costs more than a blank line
@@ -75,18 +74,20 @@ class LivePane(Static):
             self._height = height
             self.refresh(layout=True)
 
-    def _measure(self, fresh: RenderableType) -> int:
-        """Lines the drawing needs at this width.
-
-        A text whose lines all fit is as tall as its line count; only one that
-        wraps is measured by Textual (which lays the whole text out to do it).
-        """
+    def _measure(self, drawn: RenderableType) -> int:
+        """Lines the drawing needs at this width (a text is wrapped once, here)."""
         width = self.content_size.width
-        if isinstance(fresh, Text) and width:
-            lines = fresh.plain.split("\n")
-            if all(cell_len(line) <= width for line in lines):
-                return len(lines)
+        if isinstance(drawn, Text) and width:
+            return len(self._wrapped(drawn, width))
         return self.get_content_height(self.size, self.app.size, width)
+
+    def _wrapped(self, drawn: Text, width: int) -> list[Text]:
+        """The drawing's lines at ``width``: wrapped, or cut with "…" if ``no_wrap``."""
+        if self._lines is None or self._lines[0] is not drawn or self._lines[1] != width:
+            lines = list(drawn.wrap(self.app.console, width, overflow=drawn.overflow,
+                                    no_wrap=drawn.no_wrap))
+            self._lines = (drawn, width, lines)
+        return self._lines[2]
 
     def on_resize(self) -> None:
         """A new width: draw again (panes wrap and window to their width)."""
@@ -102,23 +103,13 @@ class LivePane(Static):
         """One line of the drawing, from a cache keyed on the line's text and styles.
 
         A step changes a line or two of a pane; Textual's own path turns the whole
-        text into strips again on every repaint. A drawing with a line wider than
-        the pane (it wraps) takes Textual's path.
+        text into strips again on every repaint.
         """
         width = self.content_size.width
         drawn = self.render()
-        if not isinstance(drawn, Text):
+        if not isinstance(drawn, Text) or not width:
             return super().render_line(y)
-        if self._lines is None or self._lines[0] is not drawn:
-            split = list(drawn.split("\n", allow_blank=True))
-            if drawn.no_wrap:  # cut, not wrapped: each line to the width, with its "…"
-                for one in split:
-                    one.truncate(width, overflow=drawn.overflow or "ellipsis")
-            fits = all(one.cell_len <= width for one in split)
-            self._lines = (drawn, split if fits else None)
-        lines = self._lines[1]
-        if lines is None:
-            return super().render_line(y)
+        lines = self._wrapped(drawn, width)
         if y >= len(lines):
             return Strip.blank(width, self.rich_style)
         line = lines[y]
