@@ -87,7 +87,8 @@ class Session:
         self.last_record: dict[str, Any] | None = None
         #: The last finished call, as the UI shows it.
         self.last_call: CallRecord | None = None
-        #: What the last step changed.
+        self._stamp, self._parts = 0, dict[Change, int]()
+        #: What the last step changed (setting it stamps the parts: :meth:`part_version`).
         self.changed = Change.NONE
         #: Bumped on every state change; views key their caches on it.
         self.version = 0
@@ -104,6 +105,22 @@ class Session:
         self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
+
+    @property
+    def changed(self) -> Change:
+        """What the last step (or the last ``step_over``/``finish``) changed."""
+        return self._changed
+
+    @changed.setter
+    def changed(self, value: Change) -> None:
+        self._changed = value
+        self._stamp += 1
+        for part in value:
+            self._parts[part] = self._stamp
+
+    def part_version(self, parts: Change) -> int:
+        """Changes whenever any of ``parts`` does (a pane keys its cache on it)."""
+        return max((self._parts.get(part, 0) for part in parts), default=0)
 
     def view(self) -> MachineView:
         """The read-only picture of the machine at this version (one per version)."""
