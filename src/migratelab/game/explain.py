@@ -168,8 +168,13 @@ def narrate(event: ev.Event, label: Callable[[int], str]) -> str:
             return _reason_line("sys_move_pages", "the call", event.reason,
                                 f": returns{tail}")
         case ev.LruDrain():
-            return (f"{event.reason}() -> lru_add_drain_all(): {event.pages} page(s) moved "
-                    f"from the per-CPU pagevecs of CPU(s) {list(event.cpus)} to the LRU lists")
+            head = f"{event.reason}() -> lru_add_drain_all(): "
+            if not event.cpus:
+                return head + "no CPU had a page waiting in its pagevec; nothing moved"
+            cpus = ", ".join(map(str, event.cpus))
+            return (head + f"{event.pages} page{'' if event.pages == 1 else 's'} moved from "
+                    f"the pagevec of CPU{'' if len(event.cpus) == 1 else 's'} {cpus} "
+                    "to the LRU lists")
         case ev.LruCacheDisable():
             return "lru_cache_disable(): pagevecs drained and bypassed until the call ends"
         case ev.LruCacheEnable():

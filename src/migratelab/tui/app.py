@@ -28,6 +28,9 @@ class MigrateLabApp(App[None]):
     TITLE = "migratelab"
     CSS_PATH = str(asset_path("app.tcss"))
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    #: Under 48 lines the call column gives the address space fewer rows (app.tcss),
+    #: so status[] and the return value stay on screen as the batch pane grows.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (48, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
