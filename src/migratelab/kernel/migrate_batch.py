@@ -4,6 +4,13 @@ Hugetlb folios first (10 passes, as the loop engine), then chunks of at most 512
 base pages: three MIGRATE_ASYNC passes over the whole chunk, then seven
 MIGRATE_SYNC passes for each folio that is still left, one at a time. Pieces of
 THPs split for lack of memory get one async pass at the end.
+
+Simplified: the kernel first unmaps every folio of a batch
+(``migrate_folio_unmap()``: target allocated, PTEs replaced by migration
+entries) and then moves them one by one (``migrate_folio_move()``); the engine
+does both for one folio before the next, so a batch of several folios traces
+``alloc A, move A, alloc B, move B`` where the kernel does ``alloc A, alloc B,
+move A, move B``. Which folios move, and every count, are the same.
 """
 
 from __future__ import annotations

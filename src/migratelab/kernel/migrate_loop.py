@@ -5,6 +5,12 @@ sleep on a page lock and wait for writeback. -EAGAIN keeps a folio for the next
 pass, -ENOMEM stops the call (after trying to split a THP, from 4.17), other
 errors fail the folio for good. The batched engine reuses :func:`loop_passes`
 for hugetlb folios.
+
+Simplified: up to 5.10 a folio that failed for good was put back on the LRU at
+once, inside ``unmap_and_move()``; dd4ae78a21fc ("mm: migrate: simplify the
+logic for handling permanent failure", 5.11) moved it to a ``ret`` list that
+the caller puts back. The engine keeps the ``ret`` list on every profile: it
+only shows while a call runs, and the outcome is the same.
 """
 
 from __future__ import annotations
