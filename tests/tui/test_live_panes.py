@@ -144,7 +144,7 @@ async def test_thp_split_shows_in_frames_batch_and_vmstat() -> None:
         assert any(line.startswith("thp_split_page") and line.endswith("+1")
                    for line in vmstat.splitlines())
         narration = text(screen, "narration")
-        assert "split_huge_page_to_list(): THP at pfn 512" in narration
+        assert "split_huge_page_to_list(): A[0] (THP) is a THP with no THP free" in narration
         assert "512 pieces" in narration
         # the pieces are named by address as they move
         await step_to(pilot, screen, "mm_migrate_folio_move")

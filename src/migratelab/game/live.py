@@ -91,7 +91,7 @@ class Observer:
 
     def pfn_label(self, pfn: int) -> str:
         """Label of the folio in frame ``pfn`` (``pfn N`` when unknown)."""
-        return self._by_pfn.get(pfn, f"pfn {pfn}")
+        return self._by_pfn.get(pfn, f"pfn {pfn:#x}")
 
     def label(self, addr: int) -> str:
         """Label of an address (for narration)."""
@@ -103,8 +103,9 @@ class Observer:
         live = self.live
         live.events += 1
         live.frames = []
+        # named before folding: a split renames its frame after the head piece
+        live.narration = narrate(event, self._addr_label, self.pfn_label)
         self._fold(live, event)
-        live.narration = narrate(event, self._addr_label)
         return change_of(event)
 
     def _fold(self, live: LiveCall, event: ev.Event) -> None:
