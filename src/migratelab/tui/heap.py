@@ -8,6 +8,8 @@ it moves everything alive into the permanent generation (:func:`gc.freeze`,
 which costs next to nothing): later collections scan only what the next step
 creates.
 
+A long run in a thread also pauses the collector (:func:`collector_paused`).
+
 The price: a reference cycle that dies while frozen is not reclaimed until
 :func:`release` (leaving the play screen) hands the objects back to the
 collector. Reference counting still frees everything that is not a cycle.
@@ -16,6 +18,8 @@ collector. Reference counting still frees everything that is not a cycle.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def settle() -> None:
@@ -26,3 +30,19 @@ def settle() -> None:
 def release() -> None:
     """The level is left: let the collector see (and reclaim) the old world."""
     gc.unfreeze()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cycle collection while a long engine run (``e`` on a 1 GiB call, in a
+    thread) makes millions of objects: each collection would scan them all and
+    hold the interpreter lock from the UI for up to 0.1 s. At the end, what the
+    run made is frozen like the rest of the world."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_on:
+            gc.enable()

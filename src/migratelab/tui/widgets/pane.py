@@ -84,8 +84,10 @@ class LivePane(Static):
     def _wrapped(self, drawn: Text, width: int) -> list[Text]:
         """The drawing's lines at ``width``: wrapped, or cut with "…" if ``no_wrap``."""
         if self._lines is None or self._lines[0] is not drawn or self._lines[1] != width:
-            lines = list(drawn.wrap(self.app.console, width, overflow=drawn.overflow,
-                                    no_wrap=drawn.no_wrap))
+            lines = list(drawn.split("\n", allow_blank=True))
+            if any(line.cell_len > width for line in lines):  # most drawings fit as drawn
+                lines = list(drawn.wrap(self.app.console, width, overflow=drawn.overflow,
+                                        no_wrap=drawn.no_wrap))
             self._lines = (drawn, width, lines)
         return self._lines[2]
 
