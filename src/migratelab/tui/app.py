@@ -28,8 +28,8 @@ class MigrateLabApp(App[None]):
     TITLE = "migratelab"
     CSS_PATH = str(asset_path("app.tcss"))
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
-    #: Under 48 lines the call column gives the address space fewer rows (app.tcss),
-    #: so status[] and the return value stay on screen as the batch pane grows.
+    #: Under 48 lines the call column drops the address legend and the trace gives
+    #: it two rows (app.tcss), so a growing batch pane stays on screen.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (48, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
