@@ -13,12 +13,14 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from textual.pilot import Pilot
 
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.world import load_play_level
 
 from .conftest import LEVELS_DIR
+from .test_live_panes import reversed_cells, start, step_to
 
 RUN = re.compile(r'<text [^>]*?x="([\d.]+)" y="([\d.]+)" textLength="([\d.]+)"[^>]*>'
                  r"([^<]*)</text>")
@@ -90,3 +92,17 @@ def test_without_preserve_a_renderer_glues_the_runs() -> None:
            '<text class="r2" x="12.2" y="10" textLength="48.8">&#160;THP</text>')
     assert drawn_lines(f"<svg>{run}</svg>") == ["TTHP"]
     assert drawn_lines(f'<svg xml:space="preserve">{run}</svg>') == ["T THP"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (160, 45)])
+async def test_the_address_space_follows_the_kernel_s_cursor(size: tuple[int, int]) -> None:
+    """Level 02's A[100] is on the seventh row of a 512-page region: below what
+    these sizes show of it until the kernel gets there."""
+    level = load_play_level(LEVELS_DIR / "02_thp_tail_ebusy.toml")
+    app = MigrateLabApp(level=level, levels=[level])
+    async with app.run_test(size=size) as pilot:
+        screen = await start(pilot, "predict ret=0 status=1,-EBUSY")
+        await step_to(pilot, screen, "add_page_for_migration")
+        assert reversed_cells(screen) == ["0t"]  # the kernel is on A[100], a THP tail
+        text = await _shot(pilot)
+        assert re.search(r"^A\[ 96\] ", text, re.M), text  # the row holding A[100]

@@ -14,6 +14,7 @@ from migratelab.kernel.mm import PAGE_SIZE
 
 if TYPE_CHECKING:
     from migratelab.game.records import LiveCall
+    from migratelab.tui.widgets.address_space import AddressSpace
 
 #: (address -> first entry naming it, kernel cursor, open batch [lo, hi)).
 Marks = tuple[dict[int, int], int | None, int, int]
@@ -68,3 +69,32 @@ class LiveMarks:
         here = cur if cur is not None and first <= cur <= last else None
         b_lo, b_hi = max(lo, first), min(hi, last + 1)
         return here, (b_lo, b_hi) if b_lo < b_hi else None
+
+
+def pages_text(n: int) -> str:
+    """``1 page``, ``8 pages``."""
+    return f"{n} page{'' if n == 1 else 's'}"
+
+
+def follow_kernel(space: AddressSpace) -> None:
+    """Scroll ``space`` so the page the kernel is on is in view (during a call).
+
+    A 512-page region is 32 rows; the entry being processed (A[100] in level 02)
+    may be far below what an 80x24 or 120x40 screen shows of it.
+    """
+    live = space.session.live
+    if (live is None or live.done or live.cursor is None or not space.size.width
+            or not 0 <= live.cursor < len(live.addrs)):
+        return
+    addr, flat = live.addrs[live.cursor], 0
+    for reg in space.session.view().regions:
+        if reg.base <= addr < reg.base + reg.pages * PAGE_SIZE:
+            break
+        flat += reg.pages
+    else:
+        return  # an address outside every region (an error entry)
+    space._ensure_layout()
+    line = space._row_of(flat + (addr - reg.base) // PAGE_SIZE)
+    top, height = space.scroll_offset.y, space.scrollable_content_region.height
+    if not top <= line < top + height:
+        space.scroll_to(y=max(0, line - height // 2), animate=False, immediate=True)

@@ -29,7 +29,7 @@ from textual.strip import Strip
 from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, NOW, node_colour, node_glyph
-from migratelab.tui.widgets.address_marks import LiveMarks
+from migratelab.tui.widgets.address_marks import LiveMarks, follow_kernel, pages_text
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -180,8 +180,7 @@ class AddressSpace(ScrollView, can_focus=True):
         ri = bisect.bisect_right(self._row_starts, line) - 1
         reg = self.session.view().regions[ri]
         within = line - self._row_starts[ri]
-        pages = f"{reg.pages} page{'' if reg.pages == 1 else 's'}"
-        about = f"{reg.id}: {reg.kind}, {pages} at {reg.base:#x}"
+        about = f"{reg.id}: {reg.kind}, {pages_text(reg.pages)} at {reg.base:#x}"
         if self._one_row[ri]:
             within += 1
         elif within == 0:
@@ -190,7 +189,7 @@ class AddressSpace(ScrollView, can_focus=True):
         name_w, digits = self._label_w
         return Row(ri, first, min(self._per_row, reg.pages - first),
                    f"{reg.id}[{first:>{digits}}]".ljust(name_w + digits + 3),
-                   f"  {reg.kind} · {pages}" if self._one_row[ri] else "")
+                   f"  {reg.kind} · {pages_text(reg.pages)}" if self._one_row[ri] else "")
 
     def _locate(self, flat: int) -> tuple[int, int]:
         """(region index, page) of a flat page index."""
@@ -216,6 +215,7 @@ class AddressSpace(ScrollView, can_focus=True):
 
     def watch_version(self) -> None:
         """Repaint only the visible lines whose drawing changed (their cache key)."""
+        follow_kernel(self)
         if self._content_version() != self._drawn_version or not self.size.width:
             # (not laid out yet: a layout now would guess the width)
             self._drawn_version = self._content_version()
