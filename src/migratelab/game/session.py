@@ -248,7 +248,7 @@ class Session:
                              flags=flags, status=[E.UNSET] * len(addrs),
                              query=isinstance(op, O.Query) or op.nodes_null, op=op)
         machine = self.view()
-        self._observer = Observer(self.live, machine.label, machine.locate)
+        self._observer = Observer(self.live, machine.label, machine.locate, self.runner.k)
         self._note(f"# {label}")
         self.changed = Change.REQUEST | Change.STATUS | Change.BATCH | Change.TRACE
         self.version += 1
