@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -45,6 +46,7 @@ class MigrateLabApp(App[None]):
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
         self._palette_runs = PaletteRuns()
+        self._quitting = False  # set by exit(): later keys are dropped
 
     @property
     def levels(self) -> list[PlayLevel]:
@@ -149,11 +151,26 @@ class MigrateLabApp(App[None]):
         if error:
             self.notify(error, severity="warning", markup=False)
 
-    async def _on_key(self, event: events.Key) -> None:
-        """Drop keys still queued while the app shuts down: its screens are gone and
-        Textual 8.2.8 raises ScreenStackError looking up their bindings."""
-        if not self._screen_stacks.get(self._current_mode):
+    def exit(self, result: None = None, return_code: int = 0,
+             message: RenderableType | None = None) -> None:
+        """Quit; keys still queued behind the quit are dropped (see :meth:`on_event`)."""
+        self._quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Drop keys that arrive once the player has quit, or while no screen is left.
+
+        A fast typist's keys queued behind Quit would otherwise still act while the
+        app shuts down: a screen they push is torn down half-mounted (Textual 8.2.8's
+        ``Tabs._on_mount`` then raises ValueError), and with the stack empty
+        ``App.on_event`` raises ScreenStackError reading ``self.screen``.
+        """
+        if isinstance(event, events.Key) and (
+                self._quitting or not self._screen_stacks.get(self._current_mode)):
             event.prevent_default()
+            event.stop()
+            return
+        await super().on_event(event)
 
     # -- command palette ---------------------------------------------------------------
     def action_command_palette(self) -> None:
