@@ -76,3 +76,30 @@ async def test_keys_typed_right_after_quit_end_the_app_cleanly(after: list[str])
     assert app._exception is None
     assert app.return_code == 0
 
+
+@pytest.mark.parametrize("level", ["02_thp_tail_ebusy", "06_lost_in_the_pagevec"])
+async def test_resizing_mid_call_keeps_the_call(level: str) -> None:
+    """Crossing every breakpoint mid-call recomposes the panes around the same session."""
+    from migratelab.tui.screens.play import PlayScreen
+
+    from .conftest import LEVELS_DIR
+    from .test_key_fuzz import check_invariants
+
+    app = MigrateLabApp(level=load_play_level(LEVELS_DIR / f"{level}.toml"),
+                        levels=fixed_levels())
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("colon", *"predict ret=0", "enter", "s", "s", "s", "s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        before = screen.session.version
+        for size in ((80, 24), (120, 40), (160, 45), (200, 50), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause()
+            assert screen.has_class({80: "-narrow", 120: "-medium"}.get(size[0], "-wide"))
+            check_invariants(app, f"resized to {size}")
+        assert screen.session.busy and screen.session.version == before
+        await pilot.press("e")
+        await pilot.pause()
+        assert not screen.session.busy
