@@ -1,17 +1,14 @@
 """One play session: stepping through syscalls event by event, undo and reset.
 
-The session owns a :class:`ScenarioRunner` (its kernel already set up) and the
-history of syscall records. A ``move_pages``/``query`` is started with
-:meth:`Session.submit` and advanced one trace event at a time with
-:meth:`Session.step`; the live view of the call (``status[]`` filling in, the
-batch being built, the ``migrate_pages`` call in progress) is kept in
-:class:`LiveCall`, derived only from the engine's events. Undo restores a deep
-copy of the runner taken before the last syscall when the world is small, and
-otherwise replays every earlier syscall on a fresh world (the engine is
-deterministic; a deep copy of a 1 GiB process's linked LRU lists overflows
-Python's recursion limit). Undo does not count against par. Nothing here
-imports a UI.
-"""
+The session owns a :class:`ScenarioRunner` and the history of syscall records.
+A call is started with :meth:`Session.submit` and advanced one trace event at a
+time with :meth:`Session.step`; :class:`LiveCall` (``status[]`` filling in, the
+batch being built, ``migrate_pages`` in progress) is derived only from events.
+Undo restores a deep copy of the runner taken before the last syscall when the
+world is small, and otherwise replays every earlier syscall on a fresh world
+(the engine is deterministic; deep-copying a 1 GiB process's linked LRU lists
+overflows Python's recursion limit). Undo does not count against par. Nothing
+here imports a UI."""
 
 from __future__ import annotations
 
@@ -31,7 +28,6 @@ from migratelab.kernel import events as ev
 from migratelab.scenario import ops as O
 from migratelab.scenario.runner import PendingSyscall, RunError, ScenarioRunner
 
-#: Goal check: (runner, history) -> (met, detail).
 #: (runner, history, prediction) -> (met, detail); ``prediction`` is the player's
 #: answer on a predict level and None elsewhere.
 GoalCheck = Callable[[ScenarioRunner, list[dict[str, Any]], Any], tuple[bool, str]]
@@ -87,7 +83,9 @@ class Session:
         self.last_record: dict[str, Any] | None = None
         #: The last finished call, as the UI shows it.
         self.last_call: CallRecord | None = None
-        #: What the last step changed.
+        self._stamp, self._parts = 0, dict[Change, int]()
+        self._goal: tuple[int, tuple[bool, str]] | None = None
+        #: What the last step changed (setting it stamps the parts: :meth:`part_version`).
         self.changed = Change.NONE
         #: Bumped on every state change; views key their caches on it.
         self.version = 0
@@ -104,6 +102,22 @@ class Session:
         self.assisted = False
         #: Every event of the current (or last) syscall, for explanations.
         self.call_events: list[ev.Event] = []
+
+    @property
+    def changed(self) -> Change:
+        """What the last step (or the last ``step_over``/``finish``) changed."""
+        return self._changed
+
+    @changed.setter
+    def changed(self, value: Change) -> None:
+        self._changed = value
+        self._stamp += 1
+        for part in value:
+            self._parts[part] = self._stamp
+
+    def part_version(self, parts: Change) -> int:
+        """Changes whenever any of ``parts`` does (a pane keys its cache on it)."""
+        return max((self._parts.get(part, 0) for part in parts), default=0)
 
     def view(self) -> MachineView:
         """The read-only picture of the machine at this version (one per version)."""
@@ -169,7 +183,10 @@ class Session:
             return False, "sandbox: no goal"
         if self.busy:
             return False, "a call is in progress"
-        return self.goal_check(self.runner, self.history, self.prediction)
+        if self._goal is None or self._goal[0] != self.version:  # a 1 GiB check is slow
+            self._goal = (self.version, self.goal_check(self.runner, self.history,
+                                                        self.prediction))
+        return self._goal[1]
 
     def stars(self) -> int:
         """Par stars: 3 at or under par, 2 within twice par, else 1."""

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static, TabbedContent
 
 from migratelab.game import tool_commands as T
@@ -30,6 +31,7 @@ from migratelab.game.records import Change
 from migratelab.game.session import SessionError
 from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
+from migratelab.tui import heap
 from migratelab.tui.messages import Won
 from migratelab.tui.presenter import PRESENTER_SPEED, Presenter
 from migratelab.tui.screens import play_tools
@@ -87,15 +89,15 @@ class PlayScreen(Screen[None]):
     ]
 
     #: Bumped after every change of the session; every pane is bound to it.
-    version: reactive[int] = reactive(0, init=False)
+    version: reactive[int] = reactive(0, init=False, repaint=False)
     #: The request being composed: (region, page) -> node.
-    draft: reactive[Draft] = reactive(dict, init=False)
-    move_all: reactive[bool] = reactive(False, init=False)
+    draft: reactive[Draft] = reactive(dict, init=False, repaint=False)
+    move_all: reactive[bool] = reactive(False, init=False, repaint=False)
     #: Per-page trace events shown one by one (True) or folded under their batch.
-    unfolded: reactive[bool] = reactive(False, init=False)
+    unfolded: reactive[bool] = reactive(False, init=False, repaint=False)
     #: The last ``explain`` answer (shown in its pane, not a notification).
-    answer: reactive[str] = reactive("", init=False)
-    hints_shown: reactive[int] = reactive(0, init=False)
+    answer: reactive[str] = reactive("", init=False, repaint=False)
+    hints_shown: reactive[int] = reactive(0, init=False, repaint=False)
 
     def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
@@ -114,6 +116,8 @@ class PlayScreen(Screen[None]):
         self._shown_title = ""
         self._pinned_tab = False
         self.presenter: Presenter | None = None
+        self._panes: dict[str, list[Widget]] = {}
+        self._tab_widget: TabbedContent | None = None
 
     # -- layout ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,8 +137,15 @@ class PlayScreen(Screen[None]):
             return
         self._after_compose()
 
+    def on_unmount(self) -> None:
+        """The level is left: its world may be reclaimed."""
+        heap.release()
+
     def _after_compose(self) -> None:
         self.set_class(True, f"-{self._mode}")
+        # found once per layout: a query per pane per step costs more than drawing them
+        self._panes = {wid: list(self.query(f"#{wid}")) for wid in PANE_OF.values()}
+        self._tab_widget = self._tabs()
         for wid, title in TITLES.items():
             for w in self.query(f"#{wid}"):
                 w.border_title = title
@@ -206,17 +217,18 @@ class PlayScreen(Screen[None]):
             return
         if self.driver.threaded:
             return  # the engine thread is changing the machine: keep the last picture
+        heap.settle()  # what the session holds now is long-lived: see tui.heap
         s = self.session
         self.version = s.version
         changed = s.changed
         for flag, wid in PANE_OF.items():
-            for w in self.query(f"#{wid}"):
+            for w in self._panes.get(wid, ()):
                 # a glyph in the title, not a class: a class change restyles and
                 # lays out the whole screen, a title change repaints one border
                 title = ("◆ " if changed & flag and s.busy else "") + TITLES[wid]
                 if w.border_title != title:
                     w.border_title = title
-        tabs = self._tabs()
+        tabs = self._tab_widget
         if tabs is not None:
             marked = {tab for tab, (_, panes) in TABS.items()
                       if any(changed & flag and PANE_OF[flag].removeprefix("pane-") in panes

@@ -6,7 +6,8 @@ its kind (``.`` base, ``T``/``t`` THP head/tail, ``H`` hugetlb, ``S`` shared,
 ``··`` not present). While a call runs, the entry being processed is in reverse
 video and the entries of the open batch are underlined. A region that fits on
 one row takes one line. Only visible lines are rendered; strips are cached and
-the cache is keyed on the session's version counter.
+each is keyed on what it shows (see :mod:`.address_marks`), so a step repaints
+only the rows it changed.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, NOW, node_colour, node_glyph
+from migratelab.tui.widgets.address_marks import LiveMarks
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -50,6 +53,10 @@ KIND_GLYPHS = {"pinned": "P", "mlocked": "L", "hugetlb": "H", "thp_head": "T",
 #: Both cells of a page that is on no node.
 NO_NODE_GLYPHS = {"unmapped": "  ", "not_present": "··", "zero": "-z", "huge_zero": "-Z",
                   "swapped": "-w"}
+
+
+#: (line, width, scroll x, content version, live marks, selection on the row).
+LineKey = tuple[int, int, int, int, object, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +131,12 @@ class AddressSpace(ScrollView, can_focus=True):
         self._total = 0
         self._layout_key: tuple[object, ...] = (-1,)
         self._per_row = 16
-        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._cache: LRUCache[LineKey, Strip] = LRUCache(1024)
         #: Regions that fit one row are drawn without a header line.
         self._one_row: list[bool] = []
-        #: address -> entry index of the call being stepped (built once per call).
-        self._entry_of: dict[int, int] = {}
-        self._entry_call: object = None
+        #: The call's marks (cursor, open batch) per row.
+        self._marks = LiveMarks()
+        self._drawn_version = -1
 
     # -- layout ------------------------------------------------------------------------
     def _ensure_layout(self) -> None:
@@ -164,6 +171,7 @@ class AddressSpace(ScrollView, can_focus=True):
         self._one_row = one_row
         self._total = flat
         self._layout_key = key
+        self._marks.forget_rows()
         self._cache.clear()
         self.virtual_size = Size(width, line)
 
@@ -194,9 +202,34 @@ class AddressSpace(ScrollView, can_focus=True):
         return self._row_starts[ri] + (0 if self._one_row[ri] else 1) + page // self._per_row
 
     # -- state pushed down ---------------------------------------------------------------
+    def _content_version(self) -> int:
+        """Changes when a page moved, split or was made (not when a mark moved).
+
+        A page changes only with its frame, so this follows the nodes' part:
+        ``Change.ADDRESS`` also flags the marks (the pane's "changed" glyph).
+        """
+        return self.session.part_version(Change.NODES)
+
+    def _region_base(self, region: int) -> int:
+        return self.session.view().regions[region].base
+
     def watch_version(self) -> None:
-        self._cache.clear()
-        self.refresh()
+        """Repaint only the visible lines whose drawing changed (their cache key)."""
+        if self._content_version() != self._drawn_version or not self.size.width:
+            # (not laid out yet: a layout now would guess the width)
+            self._drawn_version = self._content_version()
+            self._cache.clear()
+            self.refresh()
+            return
+        self._ensure_layout()
+        width = self.scrollable_content_region.width
+        top = self.scroll_offset.y
+        for y in range(self.size.height):
+            line = top + y
+            if line >= self._n_lines:
+                break
+            if self._line_key(line, width)[0] not in self._cache:
+                self.refresh_line(line)
 
     def watch_draft(self) -> None:
         self._cache.clear()
@@ -310,13 +343,7 @@ class AddressSpace(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if line >= self._n_lines:
             return Strip.blank(width, self.rich_style)
-        row = self._row(line)
-        base_flat = self._offsets[row.region] + row.first
-        lo, hi = self.selection()
-        in_row = (base_flat <= self.cursor < base_flat + row.count
-                  or (lo <= base_flat + row.count - 1 and hi >= base_flat))
-        key = (line, width, scroll_x, self.session.version,
-               (self.cursor, lo, hi) if in_row else None)
+        key, row, base_flat, (lo, hi) = self._line_key(line, width)
         strip = self._cache.get(key)
         if strip is None:
             base = self.rich_style
@@ -325,30 +352,27 @@ class AddressSpace(ScrollView, can_focus=True):
             self._cache[key] = strip
         return strip
 
-    def _entries(self) -> tuple[dict[int, int], int | None, int, int]:
-        """(address -> entry index, kernel cursor, open batch [lo, hi)) of the call."""
-        live = self.session.live
-        if live is None or live.done:
-            return {}, None, -1, -1
-        if self._entry_call is not live:
-            self._entry_of = {}
-            for i, addr in enumerate(live.addrs):
-                self._entry_of.setdefault(addr, i)
-            self._entry_call = live
-        cur = live.cursor
-        lo = hi = -1
-        if live.batch is not None:
-            lo = live.batch[1]
-            hi = live.batch[2] if live.batch[2] is not None else (cur + 1 if cur is not None
-                                                                 else lo)
-        return self._entry_of, cur, lo, hi
+    def _line_key(self, line: int, width: int) -> tuple[LineKey, Row, int, tuple[int, int]]:
+        """Cache key of a line (everything its drawing depends on), and its row."""
+        scroll_x = self.scroll_offset.x
+        row = self._row(line)
+        base_flat = self._offsets[row.region] + row.first
+        lo, hi = self.selection()
+        in_row = (base_flat <= self.cursor < base_flat + row.count
+                  or (lo <= base_flat + row.count - 1 and hi >= base_flat))
+        key: LineKey = (line, width, scroll_x, self._content_version(),
+               self._marks.row_key(self.session.live, line,
+                                   self._region_base(row.region) + row.first * PAGE_SIZE,
+                                   row.count),
+               (self.cursor, lo, hi) if in_row else None)
+        return key, row, base_flat, (lo, hi)
 
     def _draw(self, row: Row, base_flat: int, lo: int, hi: int) -> Strip:
         if row.count == 0:
             return Strip([Segment(row.text, HEADER)])
         reg = self.session.view().regions[row.region]
         rid = reg.id
-        entry_of, cur, b_lo, b_hi = self._entries()
+        entry_of, cur, b_lo, b_hi = self._marks.marks(self.session.live)
         segs = [Segment(row.text, DIM)]
         for i in range(row.count):
             page = row.first + i

@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.records import FrameChange
+from migratelab.game.records import Change, FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
 
@@ -66,17 +66,26 @@ class FrameMap(ScrollView):
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
-        self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(512)
+        self._cache: LRUCache[tuple[int, int, tuple[int, int]], Strip] = LRUCache(512)
         #: (node, first block) rows; first -1: the node's header, -2: its last-step line,
         #: node -1: a legend line (first = its index).
         self._rows: list[tuple[int, int]] = []
         self._legend: list[Strip] = []
         self._per_row = 64
         self._key: tuple[int, int, int] = (-1, -1, -1)
+        self._drawn_key: tuple[int, int] = (-1, -1)
 
     def watch_version(self) -> None:
         self._layout()
-        self.refresh()
+        key = self._content_key()
+        if key != self._drawn_key:  # most steps of a call leave the frames be
+            self._drawn_key = key
+            self.refresh()
+
+    def _content_key(self) -> tuple[int, int]:
+        """Changes when the frames or the last step's marks do."""
+        marks = self.session.version if self._changes() else 0
+        return self.session.part_version(Change.NODES), marks
 
     def on_resize(self) -> None:
         self._key = (-1, -1, -1)
@@ -118,7 +127,7 @@ class FrameMap(ScrollView):
         width = self.scrollable_content_region.width
         if line >= len(self._rows):
             return Strip.blank(width, self.rich_style)
-        key = (line, width, self.session.version)
+        key = (line, width, self._content_key())
         strip = self._cache.get(key)
         if strip is None:
             base = self.rich_style
