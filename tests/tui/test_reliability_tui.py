@@ -103,3 +103,17 @@ async def test_resizing_mid_call_keeps_the_call(level: str) -> None:
         await pilot.press("e")
         await pilot.pause()
         assert not screen.session.busy
+
+
+async def test_a_key_with_no_screen_left_is_dropped() -> None:
+    # once shut down the stack is empty; Textual 8.2.8's App.on_event reads
+    # self.screen for a key and raised ScreenStackError
+    from textual import events
+
+    app = MigrateLabApp(levels=fixed_levels())
+    async with app.run_test(size=(80, 24)):
+        pass
+    assert not app.screen_stack
+    for key in ("a", "escape"):
+        await app.on_event(events.Key(key, key if len(key) == 1 else None))
+    assert app._exception is None

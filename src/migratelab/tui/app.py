@@ -158,12 +158,13 @@ class MigrateLabApp(App[None]):
         super().exit(result, return_code, message)
 
     async def on_event(self, event: events.Event) -> None:
-        """Drop keys that arrive once the player has quit, or while no screen is left.
+        """Drop keys that arrive while no screen is left, or once exit() has run.
 
-        A fast typist's keys queued behind Quit would otherwise still act while the
-        app shuts down: a screen they push is torn down half-mounted (Textual 8.2.8's
-        ``Tabs._on_mount`` then raises ValueError), and with the stack empty
-        ``App.on_event`` raises ScreenStackError reading ``self.screen``.
+        With the stack empty (the app shutting down) Textual 8.2.8's ``App.on_event``
+        reads ``self.screen`` for a key, and ``App._check_bindings`` the screen's
+        bindings for a key bubbling back up: both raise ScreenStackError. The guard
+        after exit() is defensive: no key has been seen to arrive then. (Keys queued
+        *before* the title's Quit ran: see ``TitleScreen``.)
         """
         if isinstance(event, events.Key) and (
                 self._quitting or not self._screen_stacks.get(self._current_mode)):
