@@ -101,8 +101,8 @@ async def test_thp_tail_every_step_on_its_pane() -> None:
         assert "migrate_pages() #1: 1 folios → node 1" in text(screen, "pane-batch")
         await step_to(pilot, screen, "mm_migrate_folio_move")
         assert "✔ A[0] (THP): moved to node 1" in text(screen, "pane-batch")
-        assert "+A[0] (THP) @16384" in row(screen, "pane-nodes", "@16384")  # under node 1
-        assert "-A[0] (THP) @0" in row(screen, "pane-nodes", "-A[0]")  # under node 0
+        assert "+A[0] (THP) pfn 0x4000" in row(screen, "pane-nodes", "pfn 0x4000")  # under node 1
+        assert "-A[0] (THP) pfn 0x0" in row(screen, "pane-nodes", "-A[0]")  # under node 0
         assert row(screen, "pane-nodes", "+A[0]") != row(screen, "pane-nodes", "-A[0]")
         await step_to(pilot, screen, "mm_migrate_pages")
         trace = text(screen, "pane-trace")
@@ -139,12 +139,12 @@ async def test_thp_split_shows_in_frames_batch_and_vmstat() -> None:
         screen = await start(pilot, "predict ret=0 status=1,1")
         await step_to(pilot, screen, "thp_split")
         assert "÷ A[0] (THP): split into 512 base pages" in text(screen, "pane-batch")
-        assert "÷A[0] (THP) @512" in row(screen, "pane-nodes", "@512")
+        assert "÷A[0] (THP) pfn 0x200" in row(screen, "pane-nodes", "pfn 0x200")
         vmstat = text(screen, "pane-vmstat")
         assert any(line.startswith("thp_split_page") and line.endswith("+1")
                    for line in vmstat.splitlines())
         narration = text(screen, "narration")
-        assert "split_huge_page_to_list(): THP at pfn 512" in narration
+        assert "split_huge_page_to_list(): A[0] (THP) is a THP with no THP free" in narration
         assert "512 pieces" in narration
         # the pieces are named by address as they move
         await step_to(pilot, screen, "mm_migrate_folio_move")

@@ -211,3 +211,39 @@ async def test_focus_returns_to_the_address_space_after_commands_and_esc() -> No
         await pilot.press("colon", *"mvoe A[0] -> 1", "enter")
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "cmd"
+
+
+# -- help lists every command ------------------------------------------------------------
+
+def _parser_verbs() -> set[str]:
+    """Every first word parse() accepts, found by asking the parser (an unknown verb
+    is refused with 'unknown command'; a known one with bad arguments is not)."""
+    from migratelab.game.commands import VERBS, CommandError, parse
+
+    known: set[str] = set()
+    for verb in {*VERBS, "why", "help", "status", "stat", "undo", "reset", "mbind",
+                 "migratepages", "migrate_pages", "compare"}:
+        try:
+            parse(verb + " x")
+        except CommandError as exc:
+            if str(exc).startswith("unknown command"):
+                continue
+        known.add(verb)
+    return known
+
+
+def test_help_lists_every_command_the_command_line_accepts() -> None:
+    import re
+
+    verbs = _parser_verbs()
+    assert {"mbind", "migratepages", "why", "compare", "save"} <= verbs
+    text = help_markdown()
+    missing = [v for v in sorted(verbs) if not re.search(rf"`{v}\b", text)]
+    assert missing == [], f"help does not show: {missing}"
+
+
+def test_help_draws_the_legends_as_glyphs_and_words() -> None:
+    text = help_markdown()
+    assert "Style(" not in text and "[('" not in text  # no Python reprs
+    assert "`T` THP" in text and "`H` hugetlb in use" in text
+    assert "`0.` entry the kernel is on (reverse video)" in text

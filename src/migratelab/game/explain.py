@@ -155,8 +155,16 @@ def _reason_line(func_default: str, who: str, reason: Reason | None, tail: str) 
     return f"{x.function}(): {who} {x.text}{tail}"
 
 
-def narrate(event: ev.Event, label: Callable[[int], str]) -> str:
-    """One plain-words line for ``event``, naming the kernel function that acts."""
+def _pfn(pfn: int) -> str:
+    return f"pfn {pfn:#x}"
+
+
+def narrate(event: ev.Event, label: Callable[[int], str],
+            folio: Callable[[int], str] = _pfn) -> str:
+    """One plain-words line for ``event``, naming the kernel function that acts.
+
+    ``label`` names an address (``A[3]``), ``folio`` the folio in a frame (by pfn).
+    """
     match event:
         case ev.SyscallEnter():
             what = "where the pages are (nodes == NULL)" if event.nodes_null else \
@@ -168,8 +176,13 @@ def narrate(event: ev.Event, label: Callable[[int], str]) -> str:
             return _reason_line("sys_move_pages", "the call", event.reason,
                                 f": returns{tail}")
         case ev.LruDrain():
-            return (f"{event.reason}() -> lru_add_drain_all(): {event.pages} page(s) moved "
-                    f"from the per-CPU pagevecs of CPU(s) {list(event.cpus)} to the LRU lists")
+            head = f"{event.reason}() -> lru_add_drain_all(): "
+            if not event.cpus:
+                return head + "no CPU had a page waiting in its pagevec; nothing moved"
+            cpus = ", ".join(map(str, event.cpus))
+            return (head + f"{event.pages} page{'' if event.pages == 1 else 's'} moved from "
+                    f"the pagevec of CPU{'' if len(event.cpus) == 1 else 's'} {cpus} "
+                    "to the LRU lists")
         case ev.LruCacheDisable():
             return "lru_cache_disable(): pagevecs drained and bypassed until the call ends"
         case ev.LruCacheEnable():
@@ -206,18 +219,19 @@ def narrate(event: ev.Event, label: Callable[[int], str]) -> str:
         case ev.AllocTarget():
             if event.ok:
                 return (f"alloc_migration_target(): order-{event.order} page at pfn "
-                        f"{event.pfn} on node {event.node}")
+                        f"{event.pfn:#x} on node {event.node}")
             return _reason_line("alloc_migration_target", f"node {event.node}", event.reason,
                                 ": -ENOMEM")
         case ev.FolioMigrated():
-            return (f"migrate_folio_move(): {event.folio} moved from node {event.src} to "
-                    f"node {event.dst} (pfn {event.old_pfn} -> {event.new_pfn})")
+            return (f"migrate_folio_move(): {folio(event.old_pfn)} moved from node "
+                    f"{event.src} to node {event.dst} "
+                    f"(pfn {event.old_pfn:#x} -> {event.new_pfn:#x})")
         case ev.FolioFailed():
             again = ", retried" if event.retry else ""
-            return _reason_line("unmap_and_move", f"pfn {event.pfn}", event.reason,
+            return _reason_line("unmap_and_move", folio(event.pfn), event.reason,
                                 f": -{event.errno}{again}")
         case ev.ThpSplit():
-            return _reason_line("split_huge_page_to_list", f"THP at pfn {event.pfn}",
+            return _reason_line("split_huge_page_to_list", folio(event.pfn),
                                 event.reason, f" -> {event.pieces} pieces ({event.where})")
         case ev.MigrateEnd():
             return (f"mm_migrate_pages: nr_succeeded={event.succeeded} "

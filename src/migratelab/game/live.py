@@ -111,7 +111,7 @@ class Observer:
 
     def pfn_label(self, pfn: int) -> str:
         """Label of the folio in frame ``pfn`` (``pfn N`` when unknown)."""
-        return self._by_pfn.get(pfn, f"pfn {pfn}")
+        return self._by_pfn.get(pfn, f"pfn {pfn:#x}")
 
     def label(self, addr: int) -> str:
         """Label of an address (for narration)."""
@@ -123,8 +123,9 @@ class Observer:
         live = self.live
         live.events += 1
         live.frames = []
+        # named before folding: a split renames its frame after the head piece
+        live.narration = narrate(event, self._addr_label, self.pfn_label)
         self._fold(live, event)
-        live.narration = narrate(event, self._addr_label)
         changed = change_of(event)
         if self._kernel is not None:
             now = machine_fingerprint(self._kernel)

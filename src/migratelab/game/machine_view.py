@@ -58,6 +58,8 @@ class LruNodeView:
     isolated_pages: int
     isolated: tuple[str, ...]
     lists: tuple[LruListView, ...]
+    #: Folios on a migration list that now sit on this node (``isolated`` names the first).
+    isolated_folios: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,8 +218,9 @@ class MachineView:
             lists = tuple(LruListView(name, vec.lists[name].pages, len(vec.lists[name]),
                                       self._first(iter(vec.lists[name]), SHOWN))
                           for name in LRU_NAMES)
-            out.append(LruNodeView(nid, vec.nr_isolated,
-                                   self._first(iter(isolated.get(nid, [])), SHOWN * 2), lists))
+            mine = isolated.get(nid, [])
+            out.append(LruNodeView(nid, vec.nr_isolated, self._first(iter(mine), SHOWN * 2),
+                                   lists, len(mine)))
         return out
 
     @property

@@ -22,7 +22,7 @@ from migratelab.game.explain import Explanation, explain
 from migratelab.game.live import Observer
 from migratelab.game.machine_view import Labels, MachineView
 from migratelab.game.records import CallRecord, Change, LiveCall
-from migratelab.game.tracefmt import TraceLine, trace_line
+from migratelab.game.tracefmt import TraceLine, kernel_version, trace_line
 from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
 from migratelab.scenario import ops as O
@@ -282,7 +282,7 @@ class Session:
         self.changed = self._observer.observe(event)
         self.call_events.append(event)
         self.last_event = event
-        self.trace.append(trace_line(event))
+        self.trace.append(trace_line(event, kernel_version(self.runner.k.profile.name)))
         self.trace_count += 1
         self.version += 1
         return event

@@ -3,6 +3,8 @@
 * frames are conserved per node (folios + hugetlb pool + fill + free = size);
 * every PTE points at a live folio, and mapcounts agree with the page tables;
 * LRU membership matches PG_lru, pagevec membership and isolation;
+* a folio on an in-flight migration list is isolated, on no LRU list and in no
+  pagevec, and on that one list once (a moved folio has left it);
 * each refcount equals the references the folio's state implies;
 * no two folios claim the same frame.
 
@@ -38,6 +40,7 @@ def violations(k: Kernel) -> list[str]:
     _frames(k, live, out)
     _mappings(k, live, out)
     _lru(k, live, out)
+    _in_flight(k, out)
     return out
 
 
@@ -188,3 +191,16 @@ def _lru(k: Kernel, live: set[Folio], out: list[str]) -> None:
         if vec.nr_isolated != isolated_pages[nid]:
             out.append(f"node {nid}: NR_ISOLATED {vec.nr_isolated}, isolated folios hold "
                        f"{isolated_pages[nid]} pages")
+
+
+def _in_flight(k: Kernel, out: list[str]) -> None:
+    seen: set[Folio] = set()
+    for lst in k.migration_lists:
+        for folio in lst:
+            if folio in seen:
+                out.append(f"{folio!r} is on a migration list twice")
+            seen.add(folio)
+            if not folio.flags & PG_ISOLATED:
+                out.append(f"{folio!r} is on a migration list but not isolated")
+            if folio.flags & PG_LRU or folio.pvec_cpu >= 0:
+                out.append(f"{folio!r} is on a migration list and on the LRU or a pagevec")

@@ -8,6 +8,8 @@ functions they stand for, so the call graph can be read next to mm/*.c.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,8 +104,11 @@ class Kernel:
         self.large_folios: set[Folio] = set()
         #: Page caches of files and shmem objects (registered by mmap).
         self.backings: list[object] = []
-        #: Lists of isolated folios in flight (a run's pagelist, split side lists).
-        self.migration_lists: list[list[Folio]] = []
+        #: Lists of isolated folios in flight (a run's pagelist, split side lists, and
+        #: inside ``migrate_pages()`` the pieces of the list a pass has split it into).
+        #: A folio is on exactly one of them from isolation until it is moved, freed
+        #: or put back, as the kernel's ``folio->lru`` links it into one list_head.
+        self.migration_lists: list[Collection[Folio]] = []
         #: State staged by the simulator-only ops (:mod:`migratelab.kernel.staging`).
         self.pending = Pending()
         self.thp_mode = spec.thp
@@ -201,11 +206,22 @@ class Kernel:
             self.free_folio(folio)
 
     # -- in-flight lists ---------------------------------------------------
-    def track(self, folios: list[Folio]) -> None:
+    def track(self, folios: Collection[Folio]) -> None:
         """Register a list of isolated folios in flight (for :attr:`folios`)."""
         self.migration_lists.append(folios)
 
-    def untrack(self, folios: list[Folio]) -> None:
+    @contextmanager
+    def tracking(self, *lists: Collection[Folio]) -> Iterator[None]:
+        """Track ``lists`` while the block runs (a generator may yield inside it)."""
+        for folios in lists:
+            self.track(folios)
+        try:
+            yield
+        finally:
+            for folios in lists:
+                self.untrack(folios)
+
+    def untrack(self, folios: Collection[Folio]) -> None:
         """Forget an in-flight list. By identity: two lists with equal contents
         (two empty ones, say) are still different lists."""
         for i, lst in enumerate(self.migration_lists):

@@ -4,10 +4,18 @@ Hugetlb folios first (10 passes, as the loop engine), then chunks of at most 512
 base pages: three MIGRATE_ASYNC passes over the whole chunk, then seven
 MIGRATE_SYNC passes for each folio that is still left, one at a time. Pieces of
 THPs split for lack of memory get one async pass at the end.
+
+Simplified: the kernel first unmaps every folio of a batch
+(``migrate_folio_unmap()``: target allocated, PTEs replaced by migration
+entries) and then moves them one by one (``migrate_folio_move()``); the engine
+does both for one folio before the next, so a batch of several folios traces
+``alloc A, move A, alloc B, move B`` where the kernel does ``alloc A, alloc B,
+move A, move B``. Which folios move, and every count, are the same.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
@@ -52,35 +60,48 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
            phase: str, split_out: list[Folio] | None, give_up: list[Folio]
            ) -> Generator[Event, None, int]:
     """migrate_pages_batch(): up to ``passes`` passes; -EBUSY/-EAGAIN leftovers go to
-    ``give_up``. Returns 0 or -ENOMEM."""
-    for pass_no in range(passes):
-        if not work:
-            break
-        emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
-        retry: list[Folio] = []
-        for idx, folio in enumerate(work):
-            rc = unmap_and_move(k, call, folio, force=True, sync=sync)
-            if call.events:
-                yield from flush_events(call)
-            if rc == 0:
-                continue
-            if rc == -E.EAGAIN:
-                retry.append(folio)
-            elif rc == -E.ENOMEM:
-                if folio.is_thp and split_out is not None:
-                    if _split_to(k, call, folio, split_out, Reason.SPLIT_NO_TARGET_THP):
+    ``give_up``. Returns 0 or -ENOMEM. A folio leaves the list when its attempt
+    ends, as in :func:`~migratelab.kernel.migrate_loop.loop_passes`."""
+    queue: deque[Folio] = deque()
+    retry: list[Folio] = []
+    with k.tracking(retry, queue):
+        try:
+            for pass_no in range(passes):
+                if not work:
+                    break
+                emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+                queue.extend(work)
+                work.clear()
+                while queue:
+                    folio = queue[0]
+                    rc = unmap_and_move(k, call, folio, force=True, sync=sync)
+                    if rc != -E.ENOMEM:
+                        queue.popleft()  # list_del: moved, freed, or on to another list
+                        if rc == -E.EAGAIN:
+                            retry.append(folio)
+                        elif rc:
+                            give_up.append(folio)
+                    if call.events:
+                        yield from flush_events(call)
+                    if rc != -E.ENOMEM:
                         continue
-                    call.fatal = Reason.SPLIT_FAILED
-                    emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
-                                        reason=Reason.SPLIT_FAILED))
-                work[:] = [folio, *work[idx + 1:], *retry]
-                return -E.ENOMEM
-            else:
-                give_up.append(folio)
-        work[:] = retry
-    give_up.extend(work)
-    work.clear()
-    return 0
+                    if folio.is_thp and split_out is not None:
+                        if _split_to(k, call, folio, split_out, Reason.SPLIT_NO_TARGET_THP):
+                            queue.popleft()
+                            continue
+                        call.fatal = Reason.SPLIT_FAILED
+                        emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
+                                            reason=Reason.SPLIT_FAILED))
+                    return -E.ENOMEM
+                work.extend(retry)
+                retry.clear()
+            give_up.extend(work)
+            work.clear()
+            return 0
+        finally:
+            work.extend([*queue, *retry])
+            queue.clear()
+            retry.clear()
 
 
 def migrate_batched(k: Kernel, call: MigrateCall, folios: list[Folio]
@@ -97,60 +118,96 @@ def _migrate_batched_lists(k: Kernel, call: MigrateCall, folios: list[Folio],
                            split_folios: list[Folio]) -> Generator[Event, None, int]:
     prof = k.profile
     hugetlb = [f for f in folios if f.is_hugetlb]
-    others = [f for f in folios if not f.is_hugetlb]
+    others: deque[Folio] = deque(f for f in folios if not f.is_hugetlb)
+    folios.clear()
     leftovers: list[Folio] = []
-    rc = 0
+    with k.tracking(hugetlb, others, leftovers):
+        try:
+            rc = yield from _hugetlb_then_chunks(k, call, hugetlb, others, leftovers,
+                                                 split_folios, prof.presplit_partially_mapped)
+            leftovers.extend(others)  # after -ENOMEM: the chunks never tried
+            others.clear()
+            if split_folios and rc == 0:
+                failed_pieces: list[Folio] = []
+                with k.tracking(failed_pieces):
+                    rc = yield from _batch(k, call, split_folios, False, 1, "split pieces",
+                                           None, failed_pieces)
+                    for bad in failed_pieces:
+                        record_failure(k, call, bad, False)
+                    leftovers.extend(failed_pieces)
+                    failed_pieces.clear()
+            leftovers.extend(split_folios)
+            split_folios.clear()
+            if rc < 0:
+                return rc
+            return final_count(k, call, leftovers)
+        finally:
+            # ret_folios spliced back onto the caller's list
+            folios.extend([*leftovers, *hugetlb, *others])
+            leftovers.clear()
+            hugetlb.clear()
+            others.clear()
+
+
+def _hugetlb_then_chunks(k: Kernel, call: MigrateCall, hugetlb: list[Folio],
+                         others: deque[Folio], leftovers: list[Folio],
+                         split_folios: list[Folio], presplit: bool
+                         ) -> Generator[Event, None, int]:
+    """Hugetlb folios (10 passes), then the others in chunks of at most 512 pages:
+    async passes over the chunk, then sync passes one folio at a time
+    (migrate_pages_sync). Leftovers go to ``leftovers``; returns 0 or -ENOMEM."""
     if hugetlb:
         rc = yield from loop_passes(k, call, hugetlb, "hugetlb", True, None)
         leftovers.extend(hugetlb)
+        hugetlb.clear()
         if rc < 0:
-            folios[:] = leftovers + others
             return rc
-    if prof.presplit_partially_mapped:
+    if presplit:
         kept: list[Folio] = []
         for folio in others:
             if folio.is_thp and folio.flags & PG_PARTIALLY_MAPPED and _split_to(
                     k, call, folio, split_folios, Reason.SPLIT_PARTIALLY_MAPPED):
                 continue
             kept.append(folio)
-        others = kept
-    pos = 0
-    while pos < len(others):
+        others.clear()
+        others.extend(kept)
+    while others:
         chunk: list[Folio] = []
         pages = 0
-        while pos < len(others) and (not chunk or pages + others[pos].nr_pages <= NR_MAX_BATCHED):
-            chunk.append(others[pos])
-            pages += others[pos].nr_pages
-            pos += 1
+        while others and (not chunk or pages + others[0].nr_pages <= NR_MAX_BATCHED):
+            folio = others.popleft()
+            chunk.append(folio)
+            pages += folio.nr_pages
         phase_b: list[Folio] = []
-        rc = yield from _batch(k, call, chunk, False, NR_ASYNC_PASSES, "async",
-                               split_folios, phase_b)
+        with k.tracking(chunk, phase_b):
+            rc = yield from _batch(k, call, chunk, False, NR_ASYNC_PASSES, "async",
+                                   split_folios, phase_b)
+            if rc == 0:
+                rc = yield from _sync_one_by_one(k, call, phase_b, split_folios, leftovers)
+            leftovers.extend([*chunk, *phase_b])
+            chunk.clear()
+            phase_b.clear()
         if rc < 0:
-            leftovers.extend(chunk + phase_b + others[pos:])
-            break
-        for folio in phase_b:
-            single = [folio]
-            failed: list[Folio] = []
+            return rc
+    return 0
+
+
+def _sync_one_by_one(k: Kernel, call: MigrateCall, phase_b: list[Folio],
+                     split_folios: list[Folio], leftovers: list[Folio]
+                     ) -> Generator[Event, None, int]:
+    """migrate_pages_sync(): each folio the async passes left, alone, MIGRATE_SYNC.
+    After -ENOMEM the folios not tried stay on ``phase_b``."""
+    while phase_b:
+        single = [phase_b.pop(0)]
+        failed: list[Folio] = []
+        with k.tracking(single, failed):
             rc = yield from _batch(k, call, single, True, NR_SYNC_PASSES, "sync",
                                    split_folios, failed)
-            if rc < 0:
-                leftovers.extend(single)
-                break
             for bad in failed:
                 record_failure(k, call, bad, True)
-            leftovers.extend(failed)
+            leftovers.extend([*single, *failed])
+            single.clear()
+            failed.clear()
         if rc < 0:
-            leftovers.extend(others[pos:])
-            break
-    if split_folios and rc == 0:
-        failed_pieces: list[Folio] = []
-        rc = yield from _batch(k, call, split_folios, False, 1, "split pieces", None, failed_pieces)
-        for bad in failed_pieces:
-            record_failure(k, call, bad, False)
-        leftovers.extend(failed_pieces + split_folios)
-    else:
-        leftovers.extend(split_folios)
-    folios[:] = leftovers
-    if rc < 0:
-        return rc
-    return final_count(k, call, leftovers)
+            return rc
+    return 0

@@ -5,10 +5,17 @@ sleep on a page lock and wait for writeback. -EAGAIN keeps a folio for the next
 pass, -ENOMEM stops the call (after trying to split a THP, from 4.17), other
 errors fail the folio for good. The batched engine reuses :func:`loop_passes`
 for hugetlb folios.
+
+Simplified: up to 5.10 a folio that failed for good was put back on the LRU at
+once, inside ``unmap_and_move()``; dd4ae78a21fc ("mm: migrate: simplify the
+logic for handling permanent failure", 5.11) moved it to a ``ret`` list that
+the caller puts back. The engine keeps the ``ret`` list on every profile: it
+only shows while a call runs, and the outcome is the same.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
@@ -37,62 +44,81 @@ def loop_passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
                  ) -> Generator[Event, None, int]:
     """Up to 10 passes over ``work``; returns 0 or a negative errno.
 
-    Each pass walks the list once; folios asking for a retry make the next
-    pass's list. On return ``work`` holds exactly the folios left for the caller
-    to put back (those still retrying, those that failed for good and, after a
-    negative return, those never reached).
+    Each pass walks the list once. As in the kernel, a folio leaves the list the
+    moment its attempt ends: a migrated (or freed) folio is gone, one asking for
+    a retry stays for the next pass, one that failed for good waits on the
+    ``ret`` list. While a pass runs, ``work`` is split into those lists (all
+    tracked, so every folio is on exactly one). On return ``work`` holds exactly
+    the folios left for the caller to put back (those still retrying, those
+    that failed for good and, after a negative return, those never reached).
     """
-    prof = k.profile
+    queue: deque[Folio] = deque()  # not yet tried in this pass
+    retry: list[Folio] = []
     failed_for_good: list[Folio] = []
+    with k.tracking(retry, queue, failed_for_good):
+        try:
+            return (yield from _passes(k, call, work, phase, count_failures, side,
+                                       queue, retry, failed_for_good))
+        finally:
+            # the kernel splices what is left back for the caller (ret_folios)
+            work.extend([*retry, *queue, *failed_for_good])
+            retry.clear()
+            queue.clear()
+            failed_for_good.clear()
+
+
+def _passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
+            count_failures: bool, side: list[Folio] | None, queue: deque[Folio],
+            retry: list[Folio], failed_for_good: list[Folio]
+            ) -> Generator[Event, None, int]:
+    prof = k.profile
     for pass_no in range(NR_PASSES):
         if not work:
             break
         emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
-        retry: list[Folio] = []
-        queue = list(work)  # may grow: inline THP splits append their tails
-        i = 0
-        while i < len(queue):
-            folio = queue[i]
-            i += 1
+        queue.extend(work)
+        work.clear()
+        while queue:
+            folio = queue[0]
             rc = unmap_and_move(k, call, folio, force=pass_no > 2, sync=True)
+            if rc != -E.ENOMEM:
+                queue.popleft()  # list_del: moved, freed, or on to another list
+                if rc == -E.EAGAIN:
+                    retry.append(folio)
+                elif rc:
+                    failed_for_good.append(folio)
+                    record_failure(k, call, folio, count_failures)
             if call.events:
                 yield from flush_events(call)
-            if rc == 0:
+            if rc != -E.ENOMEM:
                 continue
-            if rc == -E.EAGAIN:
-                retry.append(folio)
-                continue
-            if rc == -E.ENOMEM and folio.is_thp and prof.thp_on_enomem != "abort":
+            if folio.is_thp and prof.thp_on_enomem != "abort":
                 pieces = split_huge_page(k, folio)
                 if pieces is None:
                     record_failure(k, call, folio, count_failures)
                     call.fatal = Reason.SPLIT_FAILED
                     emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
                                         reason=Reason.SPLIT_FAILED))
-                    work[:] = [*retry, folio, *queue[i:], *failed_for_good]
                     return -prof.thp_split_failure_errno
                 count_split(k, call, folio)
+                queue.popleft()
                 if side is not None:
                     side.extend(pieces)
                     emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces), where="side list",
                                         reason=Reason.SPLIT_NO_TARGET_THP))
                 else:
-                    queue.insert(i, pieces[0])
+                    queue.appendleft(pieces[0])
                     queue.extend(pieces[1:])
                     emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
                                         where="same list (head retried now, tails at the end)",
                                         reason=Reason.SPLIT_NO_TARGET_THP))
                 continue
-            if rc == -E.ENOMEM:
-                record_failure(k, call, folio, count_failures)
-                work[:] = [*retry, folio, *queue[i:], *failed_for_good]
-                return -E.ENOMEM
-            failed_for_good.append(folio)
             record_failure(k, call, folio, count_failures)
-        work[:] = retry
+            return -E.ENOMEM
+        work.extend(retry)
+        retry.clear()
     for folio in work:
         record_failure(k, call, folio, count_failures)
-    work.extend(failed_for_good)
     return 0
 
 

@@ -29,6 +29,9 @@ class MigrateLabApp(App[None]):
     TITLE = "migratelab"
     CSS_PATH = str(asset_path("app.tcss"))
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    #: Under 48 lines the call column drops the address legend and the trace gives
+    #: it two rows (app.tcss), so a growing batch pane stays on screen.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (48, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -47,6 +50,17 @@ class MigrateLabApp(App[None]):
         self.progress = progress if progress is not None else load_progress()
         self._palette_runs = PaletteRuns()
         self._quitting = False  # set by exit(): later keys are dropped
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """Textual's SVG screenshot, marked ``xml:space="preserve"``.
+
+        Rich writes each styled run as its own ``<text>`` with the spaces as
+        no-break spaces; renderers that apply SVG's default whitespace rule
+        (rsvg-convert) drop the ones that start a run, so ``T THP`` in the
+        terminal became ``TTHP`` in a PNG. Browsers showed it right either way.
+        """
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
     @property
     def levels(self) -> list[PlayLevel]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -77,6 +78,23 @@ def bindings_markdown(groups: Iterable[tuple[str, list[BindingType]]]) -> str:
     return "\n".join(out)
 
 
+def _look(style: Style) -> str:
+    """What a glyph's style adds that plain text cannot show."""
+    words = []
+    if style.reverse:
+        words.append("reverse video")
+    if style.underline:
+        words.append("underlined")
+    if style.bgcolor is not None:
+        words.append(f"on {style.bgcolor.name}")
+    return f" ({', '.join(words)})" if words else ""
+
+
+def legend_markdown(entries: Iterable[tuple[str, Style, str]]) -> str:
+    """A pane's legend as Markdown: ``` `T` THP · `H` hugetlb ...```."""
+    return " · ".join(f"`{glyph}` {words}{_look(style)}" for glyph, style, words in entries)
+
+
 def help_markdown() -> str:
     """The whole help page."""
     from migratelab.tui.app import MigrateLabApp
@@ -91,7 +109,8 @@ def help_markdown() -> str:
         ("Address space pane", list(AddressSpace.BINDINGS)),
     ])
     return (f"# migratelab help\n\n## Keys\n\n{keys}\n"
-            f"## Glyphs\n\n* address space: `{AS_LEGEND}`\n* nodes: `{FM_LEGEND}`\n\n"
+            f"## Glyphs\n\n* address space: {legend_markdown(AS_LEGEND)}\n"
+            f"* nodes (one cell = 2 MiB): {legend_markdown(FM_LEGEND)}\n\n"
             + read_asset("help.md").replace("{example_prediction}", EXAMPLE_PREDICTION))
 
 

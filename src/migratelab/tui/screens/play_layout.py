@@ -1,7 +1,8 @@
 """The play screen's three layouts, chosen by terminal width.
 
 * ``wide`` (160 columns and more): every pane at once, no tabs. Left, the call:
-  address space, request, batch and migrate_pages, status[]. Middle, the
+  address space, request, status[], then the batch and migrate_pages (the pane
+  that grows during a call goes last, so status[] stays in view). Middle, the
   machine: frame map, LRU lists, pagevecs. Right, the story and goal once,
   explain answers and vmstat. The trace runs full width underneath.
 * ``medium`` (120-159): the same three columns; only trace and vmstat share a
@@ -106,8 +107,8 @@ def compose_panes(screen: PlayScreen, mode: str) -> ComposeResult:
             yield address
             yield legend
             yield request
+            yield status  # above the batch, which grows as migrate_pages() runs
             yield batch
-            yield status
         with VerticalScroll(id="col-machine"):
             yield nodes
             yield lru

@@ -180,7 +180,8 @@ class AddressSpace(ScrollView, can_focus=True):
         ri = bisect.bisect_right(self._row_starts, line) - 1
         reg = self.session.view().regions[ri]
         within = line - self._row_starts[ri]
-        about = f"{reg.id}: {reg.kind}, {reg.pages} pages at {reg.base:#x}"
+        pages = f"{reg.pages} page{'' if reg.pages == 1 else 's'}"
+        about = f"{reg.id}: {reg.kind}, {pages} at {reg.base:#x}"
         if self._one_row[ri]:
             within += 1
         elif within == 0:
@@ -189,7 +190,7 @@ class AddressSpace(ScrollView, can_focus=True):
         name_w, digits = self._label_w
         return Row(ri, first, min(self._per_row, reg.pages - first),
                    f"{reg.id}[{first:>{digits}}]".ljust(name_w + digits + 3),
-                   f"  {reg.kind} · {reg.pages} pages" if self._one_row[ri] else "")
+                   f"  {reg.kind} · {pages}" if self._one_row[ri] else "")
 
     def _locate(self, flat: int) -> tuple[int, int]:
         """(region index, page) of a flat page index."""

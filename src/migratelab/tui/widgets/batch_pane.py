@@ -63,9 +63,14 @@ class BatchPane(LivePane):
         else:
             t.append("(each entry to its own node) ")
         t.append(f"entries [{start}, {shown_end})")
-        t.append("  open: more entries may join" if is_open else "  flushed", DIM)
+        t.append("  open: more may join" if is_open else "  flushed", DIM)
         t.append("\n  on the migration list: ")
-        _names(t, live.queued, live.queued_total)
+        if is_open:
+            _names(t, live.queued, live.queued_total)
+        else:  # flushed: migrate_pages() takes each folio off as it is moved
+            lru = self.session.view().lru
+            _names(t, [name for node in lru for name in node.isolated],
+                   sum(node.isolated_folios for node in lru))
         for line in live.refused[-3:]:
             t.append("\n  not queued: ", ERROR)
             t.append(line)
@@ -81,8 +86,8 @@ class BatchPane(LivePane):
         t.append(f", {mig.mode}")
         if mig.done:
             t.append(f"  returned {mig.ret}", BOLD)
-        elif mig.passes:
-            t.append(f"  pass {mig.passes} ({mig.phase}), {mig.left} left", BOLD)
+        elif mig.passes:  # a line of its own: never wrapped mid-phrase
+            t.append(f"\n  pass {mig.passes} ({mig.phase}), {mig.left} left", BOLD)
         t.append(f"\n  moved {mig.moved}  failed {mig.failed}  split {mig.split}", DIM)
         for out in mig.outcomes[-SHOWN:]:
             mark = "✔" if out.ok else ("÷" if out.result.startswith("split") else "✘")

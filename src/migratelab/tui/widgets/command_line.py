@@ -12,7 +12,8 @@ from textual.widgets import Input
 
 from migratelab.game.commands import complete
 
-PLACEHOLDER = ": move A[0:8] -> 1 | move A[3] -> 0, A[7] -> 1 | query A[0:4] | drain | explain 3"
+#: Fits an 80-column line; F1 lists every command.
+PLACEHOLDER = ": move A[0:8] -> 1 | move A[3] -> 0 | query A[0:4] | drain | explain 3 | F1"
 
 
 class CommandSuggester(Suggester):

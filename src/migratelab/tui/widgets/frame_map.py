@@ -151,7 +151,7 @@ class FrameMap(ScrollView):
             return Strip([Segment(text, colour)])
         changes = [c for c in self._changes() if c.node == nid]
         if first == -2:
-            words = "  ".join(f"{c.sign}{c.label} @{c.pfn}" for c in changes)
+            words = "  ".join(f"{c.sign}{c.label} pfn {c.pfn:#x}" for c in changes)
             return Strip([Segment("      ", DIM), Segment(words, LAST)])
         marks = {c.block: c.sign for c in changes}
         segs = [Segment(f"{first * 2:>5}M ", DIM)]
