@@ -151,7 +151,7 @@ async def test_win_a_predict_level_from_the_command_line() -> None:
 
 async def test_keys_sent_in_one_burst_keep_their_order() -> None:
     """'1' then Enter delivered together: the assignment lands before the call."""
-    from .test_fuzz import fast_keys
+    from .test_key_fuzz import fast_keys
 
     app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
     async with app.run_test(size=(80, 24)) as pilot:

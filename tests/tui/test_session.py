@@ -97,3 +97,24 @@ def test_undo_by_replay_on_a_big_world(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.goal()[0]
     assert s.undo() and s.syscalls == 1 and not s.goal()[0]
     assert s.pages_moved == 8
+
+
+def test_a_step_that_moves_frames_says_so_whatever_its_event() -> None:
+    """The engine reports a step's events after its work: the first event out may
+    find the frames moved already. That step must still flag the nodes as changed."""
+    from migratelab.game.records import Change
+    from migratelab.tui.world import load_play_level
+
+    from .conftest import LEVELS_DIR
+
+    s = load_play_level(LEVELS_DIR / "02_thp_tail_ebusy.toml").session()
+    s.predict(parse("predict ret=0", s.regions()), "predict ret=0")
+    before, moved_steps = s.view().pages_on_node("A", 1)[0], 0
+    while s.busy:
+        s.step()
+        now = s.view().pages_on_node("A", 1)[0]
+        if now != before:
+            moved_steps += 1
+            assert s.changed & Change.NODES and s.changed & Change.ADDRESS, s.last_event
+        before = now
+    assert moved_steps == 1 and before == 512

@@ -10,6 +10,7 @@ folio's frame so later events about the frame (moved, failed, split) name it too
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from migratelab.game.explain import narrate
 from migratelab.game.records import (
@@ -24,6 +25,9 @@ from migratelab.kernel import errno as E
 from migratelab.kernel import events as ev
 from migratelab.kernel.explanations import EXPLANATIONS
 from migratelab.kernel.reasons import Reason
+
+if TYPE_CHECKING:
+    from migratelab.kernel.machine import Kernel
 
 #: Address -> label (``A[3]``); pfn -> (node, 2 MiB block) or None.
 AddrLabel = Callable[[int], str]
@@ -66,11 +70,27 @@ def change_of(event: ev.Event) -> Change:
     return _CHANGE_OF.get(event.kind, Change.NONE) | Change.TRACE
 
 
+def machine_fingerprint(k: Kernel) -> tuple[int, ...]:
+    """Changes whenever frames or folios do: free pages per node, folios, counters.
+
+    The engine hands a step's events out after the step's work (a folio is
+    copied, then its pass, target and result are reported), so the event that
+    comes out first may find the frames already moved. The panes that draw
+    frames trust this, not the event's kind.
+    """
+    free = tuple(n.mem.nr_free if n.mem is not None else -1 for n in k.nodes)
+    return (*free, len(k.folios), sum(k.vmstat.values()))
+
+
 class Observer:
     """Folds events into one :class:`LiveCall`."""
 
-    def __init__(self, live: LiveCall, addr_label: AddrLabel, locate: Locate) -> None:
+    def __init__(self, live: LiveCall, addr_label: AddrLabel, locate: Locate,
+                 kernel: Kernel | None = None) -> None:
         self.live = live
+        #: The machine watched for frame changes (see :func:`machine_fingerprint`).
+        self._kernel = kernel
+        self._print = machine_fingerprint(kernel) if kernel is not None else ()
         self._addr_label = addr_label
         self._locate = locate
         #: pfn -> label of the folio last seen in that frame.
@@ -106,7 +126,13 @@ class Observer:
         # named before folding: a split renames its frame after the head piece
         live.narration = narrate(event, self._addr_label, self.pfn_label)
         self._fold(live, event)
-        return change_of(event)
+        changed = change_of(event)
+        if self._kernel is not None:
+            now = machine_fingerprint(self._kernel)
+            if now != self._print:
+                self._print = now
+                changed |= Change.NODES | Change.ADDRESS
+        return changed
 
     def _fold(self, live: LiveCall, event: ev.Event) -> None:
         if isinstance(event, ev.StatusStore):

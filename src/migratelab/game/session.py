@@ -211,6 +211,7 @@ class Session:
             runner.detail = True
             self.runner = runner
         self.history, self.commands, self._ops = snap.history, snap.commands, snap.ops
+        self._view = None  # it holds the old world: let it go
 
     def submit(self, op: Intent, text: str = "") -> None:
         """Start a syscall (or apply a drain at once). Raises :class:`SessionError`."""
@@ -247,7 +248,7 @@ class Session:
                              flags=flags, status=[E.UNSET] * len(addrs),
                              query=isinstance(op, O.Query) or op.nodes_null, op=op)
         machine = self.view()
-        self._observer = Observer(self.live, machine.label, machine.locate)
+        self._observer = Observer(self.live, machine.label, machine.locate, self.runner.k)
         self._note(f"# {label}")
         self.changed = Change.REQUEST | Change.STATUS | Change.BATCH | Change.TRACE
         self.version += 1
@@ -372,7 +373,7 @@ class Session:
             self._pending.events.close()
             self._pending = None
         self._restore(snap)
-        self.live = None
+        self.live, self._observer = None, None  # the observer holds the call's world
         self.last_call = None
         self.last_record = self.history[-1] if self.history else None
         self._note("# undo")
@@ -391,10 +392,8 @@ class Session:
         self.commands.clear()
         self._undo.clear()
         self._ops.clear()
-        self.live = None
-        self.last_call = None
-        self.last_record = None
-        self.last_event = None
+        self.live = self.last_call = self.last_record = self.last_event = None
+        self._view = self._observer = None  # they hold the old world: let it go
         self._note("# reset")
         self.changed = Change.ALL
         self.version += 1

@@ -14,6 +14,20 @@ import msgspec
 
 #: A node: an int, or "N" (the first node that does not exist), "last", "N+k".
 NodeRef = int | str
+
+
+def node_number(ref: NodeRef, nodes: int) -> int | None:
+    """The node ``ref`` names on a machine of ``nodes`` nodes; None if it is no such form."""
+    if isinstance(ref, int):
+        return ref
+    text = ref.strip()
+    if text == "N":
+        return nodes
+    if text == "last":
+        return nodes - 1
+    if text.startswith("N+") and text[2:].isdigit():
+        return nodes + int(text[2:])
+    return None
 #: [start, count] in pages.
 PageRange = tuple[int, int]
 #: touch pages: "all", [i, ...] or [[start, count], ...].

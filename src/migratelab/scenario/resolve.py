@@ -59,16 +59,9 @@ class Resolver:
     # -- resolution ------------------------------------------------------------
     def node(self, ref: O.NodeRef, index: int, fname: str = "node") -> int:
         """Resolve an int, "N", "last" or "N+k" against this machine."""
-        n = len(self.k.nodes)
-        if isinstance(ref, int):
-            return ref
-        text = ref.strip()
-        if text == "N":
-            return n
-        if text == "last":
-            return n - 1
-        if text.startswith("N+") and text[2:].isdigit():
-            return n + int(text[2:])
+        number = O.node_number(ref, len(self.k.nodes))
+        if number is not None:
+            return number
         raise RunError(index, fname, f"expected an int, 'N', 'last' or 'N+k', got {ref!r}")
 
     def region(self, rid: str, index: int, fname: str = "id") -> Region:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -48,6 +49,7 @@ class MigrateLabApp(App[None]):
         self._levels = levels
         self.progress = progress if progress is not None else load_progress()
         self._palette_runs = PaletteRuns()
+        self._quitting = False  # set by exit(): later keys are dropped
 
     def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
         """Textual's SVG screenshot, marked ``xml:space="preserve"``.
@@ -163,11 +165,27 @@ class MigrateLabApp(App[None]):
         if error:
             self.notify(error, severity="warning", markup=False)
 
-    async def _on_key(self, event: events.Key) -> None:
-        """Drop keys still queued while the app shuts down: its screens are gone and
-        Textual 8.2.8 raises ScreenStackError looking up their bindings."""
-        if not self._screen_stacks.get(self._current_mode):
+    def exit(self, result: None = None, return_code: int = 0,
+             message: RenderableType | None = None) -> None:
+        """Quit; keys still queued behind the quit are dropped (see :meth:`on_event`)."""
+        self._quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Drop keys that arrive while no screen is left, or once exit() has run.
+
+        With the stack empty (the app shutting down) Textual 8.2.8's ``App.on_event``
+        reads ``self.screen`` for a key, and ``App._check_bindings`` the screen's
+        bindings for a key bubbling back up: both raise ScreenStackError. The guard
+        after exit() is defensive: no key has been seen to arrive then. (Keys queued
+        *before* the title's Quit ran: see ``TitleScreen``.)
+        """
+        if isinstance(event, events.Key) and (
+                self._quitting or not self._screen_stacks.get(self._current_mode)):
             event.prevent_default()
+            event.stop()
+            return
+        await super().on_event(event)
 
     # -- command palette ---------------------------------------------------------------
     def action_command_palette(self) -> None:

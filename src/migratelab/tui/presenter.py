@@ -82,3 +82,15 @@ class Presenter:
         if session.busy:
             return f"{step.text}: space runs the next batch"
         return step.text
+
+
+def toggle_presenter(screen: PlayScreen) -> None:
+    """Presenter mode on or off on ``screen`` (its speed, look and "next" key)."""
+    on = screen.presenter is None
+    screen.presenter = Presenter.for_screen(screen) if on else None
+    screen.set_class(on, "-presenter")
+    screen.driver.speed = PRESENTER_SPEED if on else 2
+    screen.refresh_bindings()
+    screen.say("presenter mode: space = next step of the solution" if on
+               else "presenter mode off")
+    screen.sync()

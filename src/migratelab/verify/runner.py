@@ -65,16 +65,9 @@ class RealRunner:
     # -- resolution ------------------------------------------------------------------
     def node(self, ref: O.NodeRef) -> int:
         """An int, "N", "last" or "N+k", against the running machine's nodes."""
-        n = self.host.node_count
-        if isinstance(ref, int):
-            return ref
-        text = ref.strip()
-        if text == "N":
-            return n
-        if text == "last":
-            return n - 1
-        if text.startswith("N+") and text[2:].isdigit():
-            return n + int(text[2:])
+        number = O.node_number(ref, self.host.node_count)
+        if number is not None:
+            return number
         raise RealRunError(f"expected a node, 'N', 'last' or 'N+k', got {ref!r}")
 
     def region(self, rid: str) -> Region:

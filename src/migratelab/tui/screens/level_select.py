@@ -19,6 +19,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from migratelab.tui.messages import LevelChosen
+from migratelab.tui.option_list import PagedOptionList
 from migratelab.tui.screens.results import stars_text
 from migratelab.tui.style import DIM
 
@@ -116,7 +117,7 @@ class LevelSelectScreen(Screen[None]):
         """Heading, list beside (wide) or above (narrow) the preview, footer."""
         yield Static("Choose a level   (✔ solved, ★ par stars, · unsolved)", id="levels-head")
         with Container(id="level-body"):
-            yield OptionList(id="level-list")
+            yield PagedOptionList(id="level-list")
             yield Static(id="level-preview")
         yield Footer()
 

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from migratelab.game import tool_commands as T
 from migratelab.game.authoring import AuthoringError, LevelDraft, build_level
@@ -216,3 +216,9 @@ def next_problem(host: ToolHost) -> None:
         return
     host.post_message(PracticeNext(int(practice["seed"]) + 1, str(practice["profile"]),
                                    str(practice["topic"])))
+
+
+def prefill_save(line: Input, level_id: str) -> None:
+    """The command line holds a save command for the player to complete."""
+    line.value = f"save {level_id}-mine.toml goal=predict title=\"My {level_id}\""
+    line.cursor_position = len(line.value)

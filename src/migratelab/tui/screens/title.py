@@ -12,6 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from migratelab.tui.assets import read_asset
+from migratelab.tui.option_list import PagedOptionList
 
 
 class TitleScreen(Screen[None]):
@@ -28,7 +29,7 @@ class TitleScreen(Screen[None]):
             yield Static(read_asset("title.txt").rstrip("\n"), id="title-art")
             yield Static("move_pages(2), one event at a time", id="tagline")
             with Center():
-                yield OptionList(
+                yield PagedOptionList(
                     Option("Play: choose a level", id="levels"),
                     Option("Sandbox: a free machine", id="sandbox"),
                     Option("Help and glossary", id="help"),
@@ -45,6 +46,9 @@ class TitleScreen(Screen[None]):
         """Run the chosen entry."""
         choice = event.option.id
         if choice == "quit":
-            self.app.exit()
+            # after the refresh: a key queued behind Enter may have pushed a screen, and
+            # quitting while it mounts tears it down half-built (Textual 8.2.8's
+            # Tabs._on_mount then raises ValueError: "No Tab with id ...")
+            self.app.call_after_refresh(self.app.exit)
         elif choice is not None:
             await self.app.run_action(choice)

@@ -287,9 +287,12 @@ class AddressSpace(ScrollView, can_focus=True):
     def _move_to(self, flat: int) -> None:
         old = self.cursor
         self.cursor = max(0, min(self._total - 1, flat))
-        if old != self.cursor:
-            self.refresh()  # strips are keyed on the cursor of their row: no cache flush
         line = self._row_of(self.cursor)
+        if old != self.cursor and self.mark_start is not None:
+            self.refresh()  # a selection grows over every row in between
+        elif old != self.cursor:  # strips are keyed on the cursor of their row: no flush
+            self.refresh_line(self._row_of(old))
+            self.refresh_line(line)
         height = self.scrollable_content_region.height
         if line < self.scroll_offset.y:
             self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
