@@ -69,6 +69,9 @@ def test_the_thp_is_on_one_list_at_a_time(profile: str) -> None:
     assert seen["isolate_lru_page"] == (0, False, True)  # off the LRU, on the list
     assert seen["add_page_for_migration"] == (0, False, True)  # A[100]: -EBUSY, still queued
     assert seen["mm_migrate_pages_start"] == (0, False, True)
+    # a pass begins, and the target frame is allocated, before anything moves
+    assert seen["migrate_pass"] == (0, False, True)
+    assert seen["alloc_migration_target"] == (0, False, True)
     # moved: gone from the migration list, on node 1's LRU, not both
     assert seen["mm_migrate_folio_move"] == (1, True, False)
 

@@ -91,6 +91,8 @@ def _frames(k: Kernel, live: set[Folio], out: list[str]) -> None:
             frames = mem.frames.get(block)
             if frames is None or frames[slot] == FRAME_FREE:
                 out.append(f"{folio!r} sits on a free frame")
+    for nid, pages in k.migration_targets:
+        used[nid] += pages  # allocated for a folio about to move there
     for node in k.nodes:
         mem = node.mem
         if mem is None:

@@ -109,6 +109,9 @@ class Kernel:
         #: A folio is on exactly one of them from isolation until it is moved, freed
         #: or put back, as the kernel's ``folio->lru`` links it into one list_head.
         self.migration_lists: list[Collection[Folio]] = []
+        #: (node, pages) of a target frame allocated by migrate_pages() that no folio
+        #: owns yet: between the allocation and the move, while a watcher looks.
+        self.migration_targets: list[tuple[int, int]] = []
         #: State staged by the simulator-only ops (:mod:`migratelab.kernel.staging`).
         self.pending = Pending()
         self.thp_mode = spec.thp

@@ -70,11 +70,12 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
                 if not work:
                     break
                 emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+                yield from flush_events(call)  # the pass begins before its first folio
                 queue.extend(work)
                 work.clear()
                 while queue:
                     folio = queue[0]
-                    rc = unmap_and_move(k, call, folio, force=True, sync=sync)
+                    rc = yield from unmap_and_move(k, call, folio, force=True, sync=sync)
                     if rc != -E.ENOMEM:
                         queue.popleft()  # list_del: moved, freed, or on to another list
                         if rc == -E.EAGAIN:
@@ -88,6 +89,7 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
                     if folio.is_thp and split_out is not None:
                         if _split_to(k, call, folio, split_out, Reason.SPLIT_NO_TARGET_THP):
                             queue.popleft()
+                            yield from flush_events(call)  # split, before the next folio
                             continue
                         call.fatal = Reason.SPLIT_FAILED
                         emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",

@@ -188,11 +188,13 @@ def _freed_under_us(k: Kernel, call: MigrateCall, folio: Folio) -> None:
 
 
 def unmap_and_move(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
-                   sync: bool) -> int:
+                   sync: bool) -> Generator[Event, None, int]:
     """Migrate one folio; 0 on success or a negative errno.
 
     ``sync`` is MIGRATE_SYNC (may sleep on the lock when ``force``); the batched
-    engine's async phase passes ``sync=False``.
+    engine's async phase passes ``sync=False``. The events queued so far are handed
+    over once the target is allocated and before the folio moves, so a watcher
+    sees the new frame while the folio is still on its old node and on the list.
     """
     if folio.refcount == 1 and k.profile.migrate_engine == "batched":
         _freed_under_us(k, call, folio)
@@ -208,6 +210,14 @@ def unmap_and_move(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
         emit(call, AllocTarget(node=node, order=folio.order, ok=target is not None,
                                pfn=-1 if target is None else target[0],
                                reason=None if target else call.fatal))
+    if call.events:
+        if target is not None:
+            k.migration_targets.append((node, folio.nr_pages))
+        try:
+            yield from flush_events(call)
+        finally:
+            if target is not None:
+                k.migration_targets.pop()
     if target is None:
         return -E.ENOMEM
     rc = _try_move(k, call, folio, node, target, force, sync)

@@ -76,11 +76,12 @@ def _passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
         if not work:
             break
         emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+        yield from flush_events(call)  # the pass begins before its first folio is tried
         queue.extend(work)
         work.clear()
         while queue:
             folio = queue[0]
-            rc = unmap_and_move(k, call, folio, force=pass_no > 2, sync=True)
+            rc = yield from unmap_and_move(k, call, folio, force=pass_no > 2, sync=True)
             if rc != -E.ENOMEM:
                 queue.popleft()  # list_del: moved, freed, or on to another list
                 if rc == -E.EAGAIN:
@@ -112,6 +113,7 @@ def _passes(k: Kernel, call: MigrateCall, work: list[Folio], phase: str,
                     emit(call, ThpSplit(pfn=folio.pfn, pieces=len(pieces),
                                         where="same list (head retried now, tails at the end)",
                                         reason=Reason.SPLIT_NO_TARGET_THP))
+                yield from flush_events(call)  # split, before a piece is tried
                 continue
             record_failure(k, call, folio, count_failures)
             return -E.ENOMEM
