@@ -71,7 +71,8 @@ def change_of(event: ev.Event) -> Change:
 
 
 def machine_fingerprint(k: Kernel) -> tuple[int, ...]:
-    """Changes whenever frames or folios do: free pages per node, folios, counters.
+    """Changes whenever frames or folios do: free pages per node, large folios
+    (a split ends one), and the counters (every migration, split and fault ticks one).
 
     The engine hands a step's events out after the step's work (a folio is
     copied, then its pass, target and result are reported), so the event that
@@ -79,7 +80,7 @@ def machine_fingerprint(k: Kernel) -> tuple[int, ...]:
     frames trust this, not the event's kind.
     """
     free = tuple(n.mem.nr_free if n.mem is not None else -1 for n in k.nodes)
-    return (*free, len(k.folios), sum(k.vmstat.values()))
+    return (*free, len(k.large_folios), sum(k.vmstat.values()))  # cheap: every step
 
 
 class Observer:
