@@ -11,7 +11,7 @@ from mlhelp import MODERN, Run, anon
 
 from migratelab.game.commands import Stage, parse
 from migratelab.kernel.events import MigrateStart, MigrateToNode
-from migratelab.kernel.mempolicy import node_remap
+from migratelab.kernel.migrate_syscall import node_remap
 from migratelab.levels import LevelError, parse_level, shipped_dir
 from migratelab.scenario import ops as O
 

@@ -6,9 +6,7 @@ Call graph (names as in the kernel)::
     sys_mbind -> do_mbind -> queue_pages_range          (INVERT: pages off the nodes)
                           -> mbind_range                (split VMAs, set the policy)
                           -> migrate_pages(..., MR_MEMPOLICY_MBIND)
-    sys_migrate_pages -> kernel_migrate_pages -> do_migrate_pages
-                          -> migrate_to_node -> queue_pages_range (pages on the node)
-                                             -> migrate_pages(..., MR_SYSCALL)
+    sys_migrate_pages -> kernel_migrate_pages            (in :mod:`.migrate_syscall`)
 
 ``queue_pages_range`` walks the page tables of the range and isolates the folios
 that break the policy. A folio mapped by another process too is left alone unless
@@ -40,8 +38,6 @@ from migratelab.kernel.events import (
     LruCacheEnable,
     LruDrain,
     MbindEnter,
-    MigratePagesEnter,
-    MigrateToNode,
     PolicySyscallExit,
     Putback,
     QueuePages,
@@ -52,7 +48,7 @@ from migratelab.kernel.folio import (
     PG_PTE_MAPPED,
     Folio,
 )
-from migratelab.kernel.machine import CAP_SYS_NICE, CAP_SYS_PTRACE, MAX_NUMNODES
+from migratelab.kernel.machine import CAP_SYS_NICE, MAX_NUMNODES
 from migratelab.kernel.migrate import (
     MigrateCall,
     isolate_hugetlb,
@@ -65,8 +61,9 @@ if TYPE_CHECKING:
     from migratelab.kernel.machine import Kernel
     from migratelab.kernel.mm import Mm, Process, Vma
 
-__all__ = ["DEFAULT_POLICY", "MODES", "MemPolicy", "PolicyResult", "do_mbind",
-           "kernel_migrate_pages", "mbind_range", "mpol_new", "node_remap", "run_policy_call"]
+__all__ = ["DEFAULT_POLICY", "MODES", "MemPolicy", "PageQueue", "PolicyResult", "do_mbind",
+           "drain_for_isolation", "mbind_range", "mpol_new", "policy_exit",
+           "queue_pages_range", "run_policy_call", "undrain"]
 
 PAGE_SHIFT = 12
 MPOL_MF_STRICT = 1 << 0
@@ -127,7 +124,7 @@ def mbind_range(k: Kernel, proc: Process, start: int, end: int,
 # -- queue_pages_range ---------------------------------------------------------------
 
 @dataclass(slots=True)
-class _Queue:
+class PageQueue:
     """struct queue_pages: the walk's state."""
 
     k: Kernel
@@ -152,7 +149,7 @@ def _exclusive(k: Kernel, folio: Folio) -> bool:
     return head == 1 if k.profile.shared_test == "page_mapcount" else head <= 1
 
 
-def _add(q: _Queue, folio: Folio, ilx: int) -> bool:
+def _add(q: PageQueue, folio: Folio, ilx: int) -> bool:
     """migrate_folio_add() / isolate_hugetlb(): False when it could not be isolated."""
     if not q.flags & MPOL_MF_MOVE_ALL and not _exclusive(q.k, folio):
         q.shared += 1
@@ -174,7 +171,7 @@ def _pmd_mapped(vma: Vma, folio: Folio, idx: int) -> bool:
     return vma.start >> PAGE_SHIFT <= vpn0 and vpn0 + HPAGE_NR <= vma.end >> PAGE_SHIFT
 
 
-def _walk_vma(q: _Queue, vma: Vma, lo: int, hi: int) -> int:
+def _walk_vma(q: PageQueue, vma: Vma, lo: int, hi: int) -> int:
     """The page-table walk of one VMA's part of the range; 0, 1 (6.1: stop, something
     was unmovable with STRICT) or -EIO. One pass per 2 MiB page-table range, as
     walk_page_range() calls the pmd_entry hook; a folio mapped by one PMD (or a
@@ -228,7 +225,7 @@ def _walk_vma(q: _Queue, vma: Vma, lo: int, hi: int) -> int:
     return 0
 
 
-def queue_pages_range(q: _Queue, mm: Mm, start: int, end: int) -> int:
+def queue_pages_range(q: PageQueue, mm: Mm, start: int, end: int) -> int:
     """Walk [start, end) and isolate the folios to move; 0, 1 or -errno (6.1
     semantics; 6.12's count is left in ``q.nr_failed``)."""
     vmas = [v for v in mm.vmas if v.end > start and v.start < end]
@@ -249,7 +246,7 @@ def queue_pages_range(q: _Queue, mm: Mm, start: int, end: int) -> int:
     return 0
 
 
-def _drain(k: Kernel) -> Generator[Event, None, None]:
+def drain_for_isolation(k: Kernel) -> Generator[Event, None, None]:
     """lru_cache_disable() (5.13+) or migrate_prep(): empty every pagevec first."""
     if k.profile.entry_drain == "lru_cache_disable":
         k.lru.disabled += 1
@@ -259,13 +256,13 @@ def _drain(k: Kernel) -> Generator[Event, None, None]:
     yield from staging.replay_pagevec_holds(k)
 
 
-def _undrain(k: Kernel) -> Generator[Event, None, None]:
+def undrain(k: Kernel) -> Generator[Event, None, None]:
     if k.profile.entry_drain == "lru_cache_disable" and k.lru.disabled:
         k.lru.disabled -= 1
         yield LruCacheEnable()
 
 
-def _exit(k: Kernel, name: str, err: int, calls: int) -> Generator[Event, None, PolicyResult]:
+def policy_exit(k: Kernel, name: str, err: int, calls: int) -> Generator[Event, None, PolicyResult]:
     staging.end_of_syscall(k)
     ret, errno = (-1, E.errno_name(-err)) if err < 0 else (err, None)
     yield PolicySyscallExit(syscall=name, ret=ret, errno=errno)
@@ -281,7 +278,7 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
     yield MbindEnter(start=start, npages=npages, mode=mode, nodes=nodes, flags=flags)
     err, policy = _mbind_checks(k, proc, start, npages, mode, nodes, flags)
     if err or npages == 0:
-        return (yield from _exit(k, "mbind", err, 0))
+        return (yield from policy_exit(k, "mbind", err, 0))
     assert proc.mm is not None
     if mode == "default":
         flags &= ~MPOL_MF_STRICT
@@ -290,9 +287,9 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
     end = start + npages * (1 << PAGE_SHIFT)
     moving = bool(flags & MOVING)
     if moving:
-        yield from _drain(k)
+        yield from drain_for_isolation(k)
     # the walk tests the nodemask the caller passed, not the policy made from it
-    q = _Queue(k=k, flags=flags | MPOL_MF_INVERT, nmask=frozenset(nodes), pagelist=[])
+    q = PageQueue(k=k, flags=flags | MPOL_MF_INVERT, nmask=frozenset(nodes), pagelist=[])
     target = policy or proc.policy
     if target.mode == "interleave":
         q.where = {}  # the target depends on each folio's offset
@@ -328,8 +325,8 @@ def do_mbind(k: Kernel, proc: Process, start: int, npages: int, mode: str,
     finally:
         k.untrack(q.pagelist)
     if moving:
-        yield from _undrain(k)
-    return (yield from _exit(k, "mbind", err, calls))
+        yield from undrain(k)
+    return (yield from policy_exit(k, "mbind", err, calls))
 
 
 def _mbind_checks(k: Kernel, proc: Process, start: int, npages: int, mode: str,
@@ -341,107 +338,6 @@ def _mbind_checks(k: Kernel, proc: Process, start: int, npages: int, mode: str,
     if start % (1 << PAGE_SHIFT) or npages < 0 or proc.mm is None:
         return -E.EINVAL, None
     return mpol_new(k, proc, mode, nodes)
-
-
-# -- migrate_pages(2) ---------------------------------------------------------------
-
-def node_remap(node: int, old: list[int], new: list[int]) -> int:
-    """node_remap(): the node at the same rank in ``new`` (modulo its size)."""
-    if node not in old or not new:
-        return node
-    return new[old.index(node) % len(new)]
-
-
-def kernel_migrate_pages(k: Kernel, caller: Process, pid: int, old: list[int],
-                         new: list[int], detail: bool = False
-                         ) -> Generator[Event, None, PolicyResult]:
-    """migrate_pages(pid, maxnode, old_nodes, new_nodes); returns the number of
-    pages that could not be moved."""
-    yield MigratePagesEnter(pid=pid, old=tuple(old), new=tuple(new))
-    task = caller if pid == 0 else k.find_task(pid)
-    err = 0
-    if any(not 0 <= n < MAX_NUMNODES for n in [*old, *new]):
-        err = -E.EINVAL
-    elif task is None:
-        err = -E.ESRCH
-    elif task is not caller and not (task.uid == caller.uid or caller.capable(CAP_SYS_PTRACE)):
-        err = -E.EPERM  # ptrace_may_access(PTRACE_MODE_READ_REALCREDS)
-    elif not set(new) <= task.cpuset and not caller.capable(CAP_SYS_NICE):
-        err = -E.EPERM
-    elif not all(k.node_has_memory(n) for n in new) or task.mm is None:
-        err = -E.EINVAL  # new nodes must have memory
-    allowed = sorted({n for n in new if n in caller.cpuset})
-    if not err and not allowed:
-        err = -E.EINVAL  # nothing left once limited to the caller's cpuset
-    if err:
-        return (yield from _exit(k, "migrate_pages", err, 0))
-    assert task is not None and task.mm is not None
-    flags = MPOL_MF_MOVE_ALL if caller.capable(CAP_SYS_NICE) else MPOL_MF_MOVE
-    result = yield from do_migrate_pages(k, task.mm, sorted(set(old)), allowed, flags,
-                                         caller.cpu, detail)
-    return result
-
-
-def do_migrate_pages(k: Kernel, mm: Mm, old: list[int], new: list[int], flags: int,
-                     cpu: int, detail: bool) -> Generator[Event, None, PolicyResult]:
-    """Move node by node, keeping the relative layout: pick a source whose target is
-    not itself still to be emptied, so no node is filled before it is drained."""
-    yield from _drain(k)
-    busy = 0
-    err = 0
-    calls = 0
-    tmp = list(old)
-    while tmp:
-        source, dest = -1, 0
-        for s in tmp:
-            if len(old) != len(new) and s in new:
-                continue
-            d = node_remap(s, old, new)
-            if s == d:
-                continue
-            source, dest = s, d
-            if d not in tmp:
-                break
-        if source < 0:
-            break
-        tmp.remove(source)
-        yield MigrateToNode(source=source, dest=dest)
-        err, moved = yield from migrate_to_node(k, mm, source, dest, flags, cpu, detail)
-        calls += moved
-        if err > 0:
-            busy += err
-        if err < 0:
-            break
-    yield from _undrain(k)
-    return (yield from _exit(k, "migrate_pages", err if err < 0 else busy, calls))
-
-
-def migrate_to_node(k: Kernel, mm: Mm, source: int, dest: int, flags: int, cpu: int,
-                    detail: bool) -> Generator[Event, None, tuple[int, int]]:
-    """Queue every page of the address space on ``source`` and migrate it to
-    ``dest``; (failures or -errno, migrate_pages calls made)."""
-    q = _Queue(k=k, flags=flags | MPOL_MF_DISCONTIG_OK, nmask=frozenset({source}), pagelist=[])
-    k.track(q.pagelist)
-    try:
-        if mm.vmas:
-            queue_pages_range(q, mm, mm.vmas[0].start, mm.vmas[-1].end)
-        yield QueuePages(queued=len(q.pagelist), skipped_shared=q.shared, failed=q.nr_failed,
-                         errno=None)
-        err = 0
-        calls = 1 if q.pagelist else 0
-        if q.pagelist:
-            call = MigrateCall(target=lambda _f: dest, cpu=cpu, node=dest, detail=detail,
-                               fixed_node=dest, reason=MR_SYSCALL)
-            err = yield from migrate_pages(k, q.pagelist, call)
-            if q.pagelist:
-                yield Putback(folios=len(q.pagelist))
-                putback_movable_pages(k, q.pagelist, cpu)
-                q.pagelist.clear()
-        if err >= 0 and k.profile.queue_pages_result == "nr_failed":
-            err += q.nr_failed
-        return err, calls
-    finally:
-        k.untrack(q.pagelist)
 
 
 def run_policy_call(gen: Generator[Event, None, PolicyResult],

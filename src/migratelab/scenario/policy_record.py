@@ -23,9 +23,9 @@ from migratelab.kernel.mempolicy import (
     MOVING,
     PolicyResult,
     do_mbind,
-    kernel_migrate_pages,
     run_policy_call,
 )
+from migratelab.kernel.migrate_syscall import kernel_migrate_pages
 from migratelab.kernel.mm import PAGE_SIZE, Process
 from migratelab.kernel.move_pages import run_syscall, sys_move_pages
 from migratelab.scenario import ops as O

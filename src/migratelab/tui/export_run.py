@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from migratelab.game.commands import request_command
+from migratelab.game.request_text import request_command
 from migratelab.scenario.run_export import CallSummary, ExportError, slug, write_export
 
 if TYPE_CHECKING:

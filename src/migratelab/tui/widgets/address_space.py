@@ -302,19 +302,18 @@ class AddressSpace(ScrollView, can_focus=True):
 
     def action_mark(self) -> None:
         """Start a range at the cursor; end it (it stays selected for a node key);
-        a third ``v`` starts a new range."""
+        a third ``v`` starts a new range. (A line's cache key holds the selection on
+        it, so nothing is flushed.)"""
         if self.mark_start is None or self.mark_end is not None:
             self.mark_start, self.mark_end = self.cursor, None
         else:
             self.mark_end = self.cursor
-        self._cache.clear()
         self.refresh()
         self.post_message(self.CursorMoved(self.describe_cursor()))
 
     def action_clear_mark(self) -> None:
         """Drop the selection."""
         self.mark_start = self.mark_end = None
-        self._cache.clear()
         self.refresh()
 
     def action_call(self) -> None:
@@ -327,7 +326,6 @@ class AddressSpace(ScrollView, can_focus=True):
         if picks:
             self.post_message(self.Assign(picks, node))
         self.mark_start = self.mark_end = None
-        self._cache.clear()
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------

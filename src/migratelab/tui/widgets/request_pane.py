@@ -15,7 +15,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
 
-from migratelab.game.commands import request_command
+from migratelab.game.request_text import request_command
 from migratelab.tui.style import DIM, NOW, node_style
 from migratelab.tui.widgets.pane import LivePane
 
