@@ -81,3 +81,16 @@ async def test_page_keys_before_the_list_is_laid_out(keys: list[str]) -> None:
         await _burst(pilot, ["ctrl+p", *keys])
         assert app._exception is None
         assert isinstance(app.screen, CommandPalette)
+
+
+@pytest.mark.parametrize("enters", [1, 3])
+async def test_quit_from_the_palette_quits(enters: int) -> None:
+    # App.action_quit is a coroutine: the run-once wrapper dropped it unawaited, so
+    # Quit did nothing (found by the long key fuzz as "never awaited" warnings)
+    app = MigrateLabApp(levels=fixed_levels())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", *"quit")
+        await pilot.pause(0.2)
+        await _burst(pilot, ["enter"] * enters)
+        assert app.return_code == 0 and not app.is_running
+    assert app._exception is None

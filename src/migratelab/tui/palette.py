@@ -81,14 +81,18 @@ class PaletteRuns:
         """A palette is being opened."""
         self.opened += 1
 
-    def once(self, callback: Callable[[], Any]) -> Callable[[], None]:
-        """``callback``, run only for the first selection of the current opening."""
+    def once(self, callback: Callable[[], Any]) -> Callable[[], Any]:
+        """``callback``, run only for the first selection of the current opening.
+
+        What it returns is passed on: an async action (``App.action_quit``) returns
+        a coroutine that the palette's ``call_later`` must await, or Quit does nothing.
+        """
         token = self.opened
 
-        def run() -> None:
+        def run() -> Any:
             if self._ran >= token:
-                return
+                return None
             self._ran = token
-            callback()
+            return callback()
 
         return run
