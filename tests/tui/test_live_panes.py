@@ -85,7 +85,7 @@ async def test_thp_tail_every_step_on_its_pane() -> None:
         assert "A[0] (THP)" in lru.split("isolated", 1)[1]  # joined the isolated set
         assert "inactive anon   0p (empty)" in lru  # ... and left its list
         assert "⟦A[0]→1 ▶" not in text(screen, "pane-request")
-        assert "▶A[0]→1" in text(screen, "pane-request")
+        assert "▶⟦A[0]→1" in text(screen, "pane-request")
         assert "isolate_lru_page(): A[0] was taken off its LRU list" in text(screen, "narration")
 
         await step_to(pilot, screen, "add_page_for_migration")
@@ -130,7 +130,7 @@ async def test_pagevec_slot_and_the_refusal_say_why() -> None:
         # the second batch opens after the refused entry
         await step_to(pilot, screen, "batch_start")
         assert "entries [2, 3)" in text(screen, "pane-batch")
-        assert "⟦▶A[2]→1" in text(screen, "pane-request")
+        assert "▶⟦A[2]→1" in text(screen, "pane-request")
 
 
 async def test_thp_split_shows_in_frames_batch_and_vmstat() -> None:
@@ -160,7 +160,7 @@ async def test_v414_chunk_and_a_failed_call() -> None:
         await step_to(pilot, screen, "chunk_start")
         assert "chunk (each entry to its own node) entries [0, 2)" in text(screen, "pane-batch")
         request = text(screen, "pane-request")
-        assert "⟦▶B[0]→1" in request and "A[0]→1⟧" in request  # the whole chunk is marked
+        assert "▶⟦B[0]→1" in request and "A[0]→1⟧" in request  # the whole chunk is marked
         await step_to(pilot, screen, "mm_migrate_pages")
         assert "returned -12" in text(screen, "pane-batch")
         await pilot.press("e")

@@ -33,7 +33,7 @@ async def _same_as_from_scratch(app: MigrateLabApp, pilot: Pilot[None], where: s
     shown = _text(app)
     for w in app.screen.query("*"):
         if isinstance(w, LivePane):
-            w._drawn = w._fresh = None
+            w._fresh = w._rows = None
         if isinstance(w, (AddressSpace, FrameMap)):
             w._cache.clear()
         w.refresh()

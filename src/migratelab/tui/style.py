@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.style import Style
 from rich.text import Text
+
+from migratelab.tui.widgets.rows import Rows, cells
 
 NODE_COLOURS = ("cyan", "magenta", "yellow", "green", "bright_blue", "red", "bright_cyan",
                 "bright_magenta")
@@ -51,3 +55,42 @@ def legend(entries: list[tuple[str, Style, str]], width: int) -> Text:
         out.append(" " + words, DIM)
         col += size
     return out
+
+
+def window_start(cursor: int | None, size: int, count: int) -> int:
+    """First entry of a ``size``-entry window over ``count`` that shows ``cursor``.
+
+    The window turns like a page, by half its size, with a quarter of it before
+    the cursor: an entry stays in its place while the kernel passes over it
+    (easier to follow than a window that slides every step, and a step repaints
+    the row the cursor is on, not every row).
+    """
+    if cursor is None:
+        return 0
+    half = max(1, size // 2)
+    start = (cursor // half) * half - size // 4
+    return max(0, min(start, count - size))
+
+
+class Flow:
+    """Items appended to a text in rows of ``width`` cells; an item is never split.
+
+    The pane breaks its own rows (rich's wrap is slow, and would break anywhere
+    a mark such as ``▶`` glues two items together). An item may reserve more
+    room than it draws, so a mark that comes and goes with the kernel's cursor
+    does not move the items after it to another row.
+    """
+
+    def __init__(self, text: Text | Rows, width: int) -> None:
+        self.text, self.width, self.col = text, max(1, width), 0
+
+    def item(self, parts: Iterable[tuple[str, Style | str]], spare: int = 0) -> None:
+        """Append one item: ``parts`` (text, style), plus ``spare`` cells reserved."""
+        parts = list(parts)
+        room = sum(cells(text) for text, _ in parts) + spare
+        if self.col and self.col + room > self.width:
+            self.text.append("\n")
+            self.col = 0
+        for text, style in parts:
+            self.text.append(text, style)
+        self.col += room

@@ -9,18 +9,18 @@ outcome (``✔`` moved, ``✘`` failed, ``÷`` split), and the syscall's return.
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from migratelab.game.records import LiveCall, MigrateState
 from migratelab.tui.style import BOLD, DIM, ERROR, OK, node_style
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 from migratelab.tui.widgets.status_pane import ret_text
 
 #: Folio labels and outcomes shown (the rest are counted).
 SHOWN = 5
 
 
-def _names(t: Text, names: list[str], total: int) -> None:
+def _names(t: Rows, names: list[str], total: int) -> None:
     t.append(", ".join(names[:SHOWN]) or "(none)")
     if total > min(len(names), SHOWN):
         t.append(f" … {total - min(len(names), SHOWN)} more", DIM)
@@ -31,7 +31,7 @@ class BatchPane(LivePane):
 
     def draw(self) -> RenderableType:
         """Batch and migrate_pages state."""
-        t = Text()
+        t = Rows()
         live = self.session.live
         if live is None:
             t.append("no call yet: the batch of entries for one node, and the "
@@ -47,7 +47,7 @@ class BatchPane(LivePane):
             t.append_text(ret_text(live.ret, live.errno))
         return t
 
-    def _batch(self, t: Text, live: LiveCall) -> None:
+    def _batch(self, t: Rows, live: LiveCall) -> None:
         if live.query:
             t.append("query (nodes=NULL): no batches, each entry's node is stored", DIM)
             return
@@ -79,7 +79,7 @@ class BatchPane(LivePane):
             t.append(f"\n  last flush [{last.start}, {last.end}) → node {last.node}: "
                      f"{last.why}", DIM)
 
-    def _migrate(self, t: Text, mig: MigrateState) -> None:
+    def _migrate(self, t: Rows, mig: MigrateState) -> None:
         t.append(f"\nmigrate_pages() #{mig.number}: ", BOLD)
         t.append(f"{mig.folios} folios → " + (f"node {mig.node}" if mig.node >= 0
                                                else "each folio's own node"))

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from rich.style import Style
-from rich.text import Text
 
 from migratelab.game.machine_view import LruListView
 from migratelab.tui.style import BOLD, DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 SHORT = {"inactive_anon": "inactive anon", "active_anon": "active anon",
          "inactive_file": "inactive file", "active_file": "active file",
@@ -22,7 +22,7 @@ SHORT = {"inactive_anon": "inactive anon", "active_anon": "active anon",
 ISOLATED = Style(color="yellow", bold=True)
 
 
-def _list(t: Text, lst: LruListView) -> None:
+def _list(t: Rows, lst: LruListView) -> None:
     t.append(f"  {SHORT.get(lst.name, lst.name):<13}", BOLD)
     t.append(f"{lst.pages:>4}p ", DIM)
     t.append(" ".join(lst.labels) if lst.labels else "(empty)", Style() if lst.labels else DIM)
@@ -44,7 +44,7 @@ class LruPane(LivePane):
 
     def draw(self) -> RenderableType:
         """One block per node."""
-        t = Text(no_wrap=True, overflow="ellipsis")
+        t = Rows(no_wrap=True, overflow="ellipsis")
         machine = self.session.view()
         live = self.session.live
         if live is not self._seen_call:

@@ -8,6 +8,7 @@ from textual.reactive import reactive
 
 from migratelab.tui.style import BOLD, DIM
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 
 class Narration(LivePane):
@@ -19,7 +20,7 @@ class Narration(LivePane):
     def draw(self) -> RenderableType:
         """``▸ add_page_for_migration(): A[100] ...``."""
         live = self.session.live
-        t = Text(no_wrap=True, overflow="ellipsis")
+        t = Rows(no_wrap=True, overflow="ellipsis")
         if live is None or (not live.narration and not live.done):
             t.append("▸ ", BOLD)
             t.append("compose a request and press Enter; then s steps one event, "

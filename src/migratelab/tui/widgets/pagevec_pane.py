@@ -8,10 +8,10 @@ gets -EBUSY).
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from migratelab.tui.style import BOLD, DIM, node_style
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 #: Slots named before "+ N more".
 SHOWN = 8
@@ -22,7 +22,7 @@ class PagevecPane(LivePane):
 
     def draw(self) -> RenderableType:
         """Pagevec per CPU."""
-        t = Text(no_wrap=True, overflow="ellipsis")
+        t = Rows(no_wrap=True, overflow="ellipsis")
         vecs = self.session.view().pagevecs
         for i, vec in enumerate(vecs):
             if i:

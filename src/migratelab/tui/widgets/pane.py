@@ -1,18 +1,33 @@
-"""Base of the info panes: a Static redrawn from the session when its version changes."""
+"""Base of the info panes: a Static redrawn from the session when its version changes.
+
+A pane's drawing is a :class:`~.rows.Rows` (or a rich Text). The pane cuts it into rows
+at its own width (a row too long is wrapped, or cut with "…" when the text is
+``no_wrap``) and, after a step, repaints only the rows that differ from the
+last drawing: most steps change a row or two of three panes, and Textual
+re-renders (border, background, colour filters) every line it is told is dirty.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Static
 
+from migratelab.tui.widgets.rows import Rows, text_rows
+
 if TYPE_CHECKING:
     from migratelab.game.session import Session
+
+
+def _same(a: Text, b: Text) -> bool:
+    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
 
 
 class LivePane(Static):
@@ -26,100 +41,117 @@ class LivePane(Static):
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
-        self._drawn: RenderableType | None = None
-        #: The last drawing as draw() made it (before any padding).
+        #: The last drawing as draw() made it (None: draw again when painted).
         self._fresh: RenderableType | None = None
-        #: (drawing, width, its lines at that width); lines are drawn from ``_strips``.
-        self._lines: tuple[Text, int, list[Text]] | None = None
+        #: ``_fresh`` cut into rows at ``_rows_width``, padded (see :meth:`redraw`).
+        self._rows: list[Text] | None = None
+        self._rows_width = 0
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(256)
+        #: Rows the layout last made room for (-1: not laid out with a drawing yet).
         self._height = -1
+        #: The pane's own style (Textual works it out from every ancestor's CSS per call).
+        self._base: Style | None = None
 
     def watch_version(self) -> None:
-        """Redraw; ask for a (whole-screen) layout only when the height changed.
-
-        Panes are ``height: auto``, so a new line must reflow the screen, but most
-        steps change text in place and a repaint of this pane is enough.
-        """
+        """Redraw from the session."""
         self.redraw()
 
     def redraw(self) -> None:
-        """Draw again from the session; repaint only if the drawing changed.
+        """Draw again; repaint the rows that changed; lay out only for a new height.
 
-        Most steps of a call change two or three panes: painting the others again
-        would cost most of the frame.
+        Panes are ``height: auto``, so a new row must reflow the screen, but most
+        steps change rows in place.
         """
         if not self.is_mounted or not self.size.width:
             # in a hidden tab: showing the tab lays it out and measures it anyway
-            self._drawn = self._fresh = None
+            self._fresh = self._rows = None
             self._height = -1
             if self.is_mounted:
                 self.refresh()  # drop Textual's cached picture: the next paint draws anew
             return
         fresh = self.draw()
-        if self._drawn is not None and self._fresh is not None and fresh == self._fresh:
+        if self._fresh is not None and fresh == self._fresh:
             return
-        self._fresh = fresh
-        # padding (below) goes on a copy, so the next drawing compares with this one
-        self._drawn = fresh.copy() if isinstance(fresh, Text) else fresh
-        self.refresh()  # drops the cached visual and height, so the height below is new
-        if self.FIXED_HEIGHT:
-            return
-        height = self._measure(self._drawn)
-        if height < self._height and self.session.busy and isinstance(self._drawn, Text):
-            # while a call runs a pane keeps the tallest height it needed: a layout of
-            # the whole screen per step costs more than a blank line
-            self._drawn.append("\n" * (self._height - height))
-            return
-        if height != self._height:
-            self._height = height
-            self.refresh(layout=True)
-
-    def _measure(self, drawn: RenderableType) -> int:
-        """Lines the drawing needs at this width (a text is wrapped once, here)."""
+        self._base = None
         width = self.content_size.width
-        if isinstance(drawn, Text) and width:
-            return len(self._wrapped(drawn, width))
-        return self.get_content_height(self.size, self.app.size, width)
+        old = self._rows if self._rows_width == width else None
+        self._fresh, self._rows = fresh, None
+        if not isinstance(fresh, (Text, Rows)) or not width:
+            self.refresh(layout=not self.FIXED_HEIGHT)
+            return
+        rows = self._rows_at(width)
+        if not self.FIXED_HEIGHT and len(rows) < self._height and self.session.busy:
+            # while a call runs a pane keeps the tallest height it needed: a layout of
+            # the whole screen per step costs more than a blank row
+            rows.extend(Text() for _ in range(self._height - len(rows)))
+        if self.FIXED_HEIGHT or len(rows) == self._height:
+            if old is None or len(old) != len(rows):
+                self.refresh()
+                return
+            changed = [Region(0, y, width, 1)
+                       for y, (was, now) in enumerate(zip(old, rows, strict=True))
+                       if not _same(was, now)]
+            if changed:
+                self.refresh(*changed)  # one call: each call costs as much as a row
+            return
+        self._height = len(rows)
+        self.refresh(layout=True)
 
-    def _wrapped(self, drawn: Text, width: int) -> list[Text]:
-        """The drawing's lines at ``width``: wrapped, or cut with "…" if ``no_wrap``."""
-        if self._lines is None or self._lines[0] is not drawn or self._lines[1] != width:
-            lines = list(drawn.split("\n", allow_blank=True))
-            if any(line.cell_len > width for line in lines):  # most drawings fit as drawn
-                lines = list(drawn.wrap(self.app.console, width, overflow=drawn.overflow,
-                                        no_wrap=drawn.no_wrap))
-            self._lines = (drawn, width, lines)
-        return self._lines[2]
+    def _current(self) -> RenderableType:
+        if self._fresh is None:
+            self._fresh, self._rows = self.draw(), None
+        return self._fresh
+
+    def _rows_at(self, width: int) -> list[Text]:
+        """The drawing's rows at ``width`` (cut once per drawing and width)."""
+        drawn = self._current()
+        assert isinstance(drawn, (Text, Rows))
+        if self._rows is None or self._rows_width != width:
+            self._rows, self._rows_width = text_rows(drawn, width, self.app.console), width
+        return self._rows
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Rows the drawing takes at ``width`` (without asking rich to wrap it again)."""
+        if isinstance(self._current(), (Text, Rows)) and width:
+            return len(self._rows_at(width))
+        return super().get_content_height(container, viewport, width)
 
     def on_resize(self) -> None:
         """A new width: draw again (panes wrap and window to their width)."""
-        self._drawn = self._fresh = None
+        self._fresh = self._rows = None
+
+    def notify_style_update(self) -> None:
+        """The CSS changed: the pane's style must be worked out again."""
+        self._base = None
+        super().notify_style_update()
+
+    def _base_style(self) -> Style:
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
 
     def render(self) -> RenderableType:
         """Draw the pane from the session."""
-        if self._drawn is None:
-            self._drawn = self.draw()
-        return self._drawn
+        return self._current()
 
     def render_line(self, y: int) -> Strip:
-        """One line of the drawing, from a cache keyed on the line's text and styles.
+        """One row of the drawing, from a cache keyed on the row's text and styles.
 
-        A step changes a line or two of a pane; Textual's own path turns the whole
+        A step changes a row or two of a pane; Textual's own path turns the whole
         text into strips again on every repaint.
         """
         width = self.content_size.width
-        drawn = self.render()
-        if not isinstance(drawn, Text) or not width:
+        if not isinstance(self._current(), (Text, Rows)) or not width:
             return super().render_line(y)
-        lines = self._wrapped(drawn, width)
-        if y >= len(lines):
-            return Strip.blank(width, self.rich_style)
-        line = lines[y]
-        key = (width, line.plain, tuple(line.spans), line.style)
+        rows = self._rows_at(width)
+        base = self._base_style()
+        if y >= len(rows) or not rows[y].plain:  # (an empty row renders as nothing)
+            return Strip.blank(width, base)
+        row = rows[y]
+        key = (width, base, row.plain, tuple(row.spans), row.style)
         strip = self._strips.get(key)
         if strip is None:
-            base = self.rich_style
-            strip = Strip(list(line.render(self.app.console))).apply_style(base) \
+            strip = Strip(list(row.render(self.app.console))).apply_style(base) \
                 .extend_cell_length(width, base)
             self._strips[key] = strip
         return strip
@@ -129,6 +161,6 @@ class LivePane(Static):
         """Columns inside the border (a guess before the first layout)."""
         return self.content_size.width or 60
 
-    def draw(self) -> RenderableType:
-        """Subclasses return what to show."""
+    def draw(self) -> Rows | RenderableType:
+        """Subclasses return what to show (rows are cheapest to repaint)."""
         raise NotImplementedError

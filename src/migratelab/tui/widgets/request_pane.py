@@ -3,7 +3,7 @@
 While a call runs, each entry is drawn as ``A[3]→1``: the entry being processed
 in reverse video behind ``▶``, the open batch (or v4.14 chunk) between ``⟦ ⟧``
 and underlined, entries already decided dimmed. Long requests show a window
-around the cursor.
+around the cursor, turned a half window at a time.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from rich.style import Style
-from rich.text import Text
 from textual.reactive import reactive
 
 from migratelab.game.request_text import request_command
-from migratelab.tui.style import DIM, NOW, node_style
+from migratelab.tui.style import DIM, NOW, Flow, node_style, window_start
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 if TYPE_CHECKING:
     from migratelab.game.records import LiveCall
@@ -70,7 +70,7 @@ class RequestPane(LivePane):
         live = self.session.live
         if live is not None and not live.done:
             return self._live(live)
-        t = Text()
+        t = Rows()
         if not self.draft:
             t.append("(empty) ", "bold")
             t.append("select pages (v marks a range), press a node number, Enter calls "
@@ -88,8 +88,8 @@ class RequestPane(LivePane):
         t.append(f"\nflags   = {flags_text(self.move_all)}  (a toggles)")
         return t
 
-    def _live(self, live: LiveCall) -> Text:
-        t = Text()
+    def _live(self, live: LiveCall) -> Rows:
+        t = Rows()
         t.append("▶ ", "bold")
         # the request itself, not the command that started it (a prediction)
         t.append(request_command(live.op, self.session.regions()), "bold")
@@ -101,7 +101,7 @@ class RequestPane(LivePane):
         if live.query:
             t.append("  a query: nothing moves", DIM)
         cur = live.cursor
-        lo = 0 if cur is None else max(0, cur - WINDOW // 3)
+        lo = window_start(cur, WINDOW, live.count)
         hi = min(live.count, lo + WINDOW)
         batch = live.batch
         b_lo, b_hi = -1, -1
@@ -109,24 +109,23 @@ class RequestPane(LivePane):
             b_lo = batch[1]
             b_hi = batch[2] if batch[2] is not None else (cur + 1 if cur is not None else b_lo)
         t.append("\n")
+        flow = Flow(t, self.inner_width)
         if lo:
-            t.append(f"… {lo} before  ", DIM)
+            flow.item([(f"… {lo} before ", DIM)])
         for i in range(lo, hi):
-            name = self._entry(live, i)
-            if i == b_lo:
-                t.append("⟦", "bold")
             style = BATCH if b_lo <= i < b_hi else Style()
             if i == cur:
-                t.append("▶", "bold")
                 style = style + NOW
             elif cur is not None and i < cur and not b_lo <= i < b_hi:
                 style = style + DIM
-            t.append(name, style)
-            if i == b_hi - 1:
-                t.append("⟧", "bold")
-            t.append(" ")
+            # the gutter before an entry is where the cursor shows; the room of a
+            # closing bracket is kept, as it moves along with the open batch
+            closes = i == b_hi - 1
+            flow.item([("▶" if i == cur else " ", "bold"),
+                       ("⟦" if i == b_lo else "", "bold"), (self._entry(live, i), style),
+                       ("⟧" if closes else "", "bold")], spare=0 if closes else 1)
         if hi < live.count:
-            t.append(f"… {live.count - hi} more", DIM)
+            flow.item([(f" … {live.count - hi} more", DIM)])
         return t
 
     def _entry(self, live: LiveCall, i: int) -> str:

@@ -2,7 +2,8 @@
 
 Each slot shows its index and value: a node number, a ``-ERRNO`` name, or
 ``?`` (not written yet). The entry being processed is in reverse video behind
-``▶``; long arrays show a window around it and a histogram of the whole.
+``▶``; long arrays show a window around it (turned a half window at a time)
+and a histogram of the whole.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from migratelab.kernel import errno as E
-from migratelab.tui.style import BOLD, DIM, ERROR, NOW, OK, node_style
+from migratelab.tui.style import BOLD, DIM, ERROR, NOW, OK, Flow, node_style, window_start
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 #: Slots drawn around the cursor.
 WINDOW = 32
@@ -34,7 +36,7 @@ class StatusPane(LivePane):
 
     def draw(self) -> RenderableType:
         """status[] slots."""
-        t = Text()
+        t = Rows()
         live = self.session.live
         if live is None:
             t.append("no call yet: each entry's answer (its node, or -ERRNO) appears here",
@@ -42,27 +44,25 @@ class StatusPane(LivePane):
             return t
         status = live.status
         cur = live.cursor
-        lo = 0 if cur is None else max(0, cur - WINDOW // 4)
+        lo = window_start(cur, WINDOW, len(status))
         hi = min(len(status), lo + WINDOW)
+        flow = Flow(t, self.inner_width)
         if lo:
-            t.append(f"… [0, {lo})  ", DIM)
+            flow.item([(f"… [0, {lo}) ", DIM)])
         for i in range(lo, hi):
             s = status[i]
-            if i == cur:
-                t.append("▶", BOLD)
-            t.append(f"{i}:", DIM)
             if s == E.UNSET:
-                cell = Text("?", DIM)
+                cell = ("?", DIM)
             elif s >= 0:
-                cell = Text(str(s), node_style(s) + BOLD)
+                cell = (str(s), node_style(s) + BOLD)
             else:
-                cell = Text(E.status_str(s), ERROR)
-            if i == cur:
-                cell.stylize(NOW)
-            t.append_text(cell)
-            t.append(" ")
+                cell = (E.status_str(s), ERROR)
+            now = i == cur
+            # the gutter before a slot is where the cursor shows
+            flow.item([("▶" if now else " ", BOLD), (f"{i}:", DIM + NOW if now else DIM),
+                       (cell[0], cell[1] + NOW if now else cell[1])])
         if hi < len(status):
-            t.append(f"… {len(status) - hi} more", DIM)
+            flow.item([(f" … {len(status) - hi} more", DIM)])
         if len(status) > WINDOW:
             counts = Counter(status)  # ints first: fast on a 262,144-entry request
             hist = sorted(("?" if k == E.UNSET else E.status_str(k), v)

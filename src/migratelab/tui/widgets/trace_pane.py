@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import RenderableType
-from rich.text import Text
 from textual.reactive import reactive
 
 from migratelab.game.tracefmt import TraceLine
 from migratelab.tui.style import DIM, LAST
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 
 def fold(lines: list[TraceLine], unfolded: bool) -> list[tuple[str, str]]:
@@ -70,7 +70,7 @@ class TracePane(LivePane):
         # enough raw lines to fill the pane once folded (detail runs fold to one line)
         tail = list(trace)[-(height * 40):]
         shown = fold(tail, self.unfolded)[-height:]
-        t = Text(no_wrap=True, overflow="ellipsis")
+        t = Rows(no_wrap=True, overflow="ellipsis")
         if not shown:
             t.append("trace: nothing yet (events appear as you step)", DIM)
         last = len(shown) - 1

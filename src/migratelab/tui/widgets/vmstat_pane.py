@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.text import Text
 
 from migratelab.tui.style import BOLD, DIM, LAST
 from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.rows import Rows
 
 #: Counters a migration moves; shown even at zero, so a tick is seen.
 WATCHED = ("pgmigrate_success", "pgmigrate_fail", "thp_split_page")
@@ -17,7 +17,7 @@ class VmstatPane(LivePane):
 
     def draw(self) -> RenderableType:
         """Counter table."""
-        t = Text(no_wrap=True)
+        t = Rows(no_wrap=True)
         vm = self.session.view().vmstat
         before = self.session.vmstat_before
         names = sorted(set(WATCHED) | {n for n, v in vm.items() if v})

@@ -1,0 +1,102 @@
+"""A pane's drawing as rows, and cutting a drawing into the rows it takes at a width.
+
+A pane repaints the rows that changed since its last drawing, so it needs its
+drawing as rows. A rich :class:`~rich.text.Text` made in one piece must be split
+at each newline, and rich's split costs more than most drawings; a
+:class:`Rows` is built row by row with the same calls (``append``,
+``append_text``), so nothing is split.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.cells import cell_len
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console, OverflowMethod
+    from rich.style import Style
+
+
+class Rows:
+    """A drawing built row by row; a newline in appended text starts a row."""
+
+    __slots__ = ("no_wrap", "overflow", "rows")
+
+    def __init__(self, *, no_wrap: bool = False, overflow: OverflowMethod | None = None) -> None:
+        self.rows: list[Text] = [Text()]
+        #: As rich's Text: cut a row too long (with ``overflow``) rather than wrap it.
+        self.no_wrap = no_wrap
+        self.overflow: OverflowMethod | None = overflow
+
+    def append(self, text: str, style: str | Style | None = None) -> Rows:
+        """Add ``text`` in ``style`` to the last row (a newline starts the next)."""
+        first, *rest = text.split("\n")
+        if first:
+            self.rows[-1].append(first, style)
+        for part in rest:
+            row = Text()
+            if part:
+                row.append(part, style)
+            self.rows.append(row)
+        return self
+
+    def append_text(self, text: Text) -> Rows:
+        """Add a styled text to the last row (a newline in it starts the next)."""
+        if "\n" not in text.plain:
+            self.rows[-1].append_text(text)
+            return self
+        for i, piece in enumerate(text.split("\n", allow_blank=True)):
+            if i:
+                self.rows.append(Text())
+            self.rows[-1].append_text(piece)
+        return self
+
+    @property
+    def plain(self) -> str:
+        """The drawing's characters, rows joined by newlines."""
+        return "\n".join(row.plain for row in self.rows)
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Rows) and self.rows == other.rows
+                and self.no_wrap == other.no_wrap and self.overflow == other.overflow)
+
+    def __rich__(self) -> Text:
+        """One text (for anything that prints the drawing as a whole)."""
+        return Text("\n", no_wrap=self.no_wrap, overflow=self.overflow).join(self.rows)
+
+
+def cells(text: str) -> int:
+    """Terminal cells ``text`` takes (one per character when it is ASCII)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
+def fits(text: str, width: int) -> bool:
+    """``text`` takes at most ``width`` cells (no character takes more than two)."""
+    return 2 * len(text) <= width or cells(text) <= width
+
+
+def text_rows(drawing: Text | Rows, width: int, console: Console) -> list[Text]:
+    """The rows ``drawing`` takes at ``width``; a row that fits is left as drawn.
+
+    The same rows as rich's ``Text.wrap``, for less: most rows of a pane fit,
+    and rich's wrap divides and justifies every one. Rows are never changed in
+    place (a drawing is compared with the next one).
+    """
+    lines = drawing.rows if isinstance(drawing, Rows) \
+        else drawing.split("\n", allow_blank=True)
+    rows: list[Text] = []
+    for line in lines:
+        if fits(line.plain, width):
+            rows.append(line)
+        elif drawing.no_wrap:
+            cut = line.copy()
+            cut.truncate(width, overflow=drawing.overflow or "ellipsis")
+            rows.append(cut)
+        else:
+            rows.extend(line.wrap(console, width, overflow=drawing.overflow))
+    return rows
