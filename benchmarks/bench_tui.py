@@ -31,8 +31,6 @@ import sys
 import time
 from typing import Any
 
-from textual import events
-
 from migratelab.game.commands import parse
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.play import PlayScreen
@@ -48,6 +46,10 @@ def _p95(xs: list[float]) -> float:
 
 
 def _send(app: MigrateLabApp, key: str) -> None:
+    # (textual is imported through migratelab.tui, which sets the frame rate the
+    # app runs at: TEXTUAL_FPS is read when textual is first imported)
+    from textual import events
+
     event = events.Key(key, key if len(key) == 1 else None)
     event.set_sender(app)
     assert app._driver is not None

@@ -148,6 +148,10 @@ class MachineView:
             hit = self._pages[addr] = v.page_view(self._runner, addr)
         return hit
 
+    def page_kind(self, addr: int) -> tuple[str, int | None]:
+        """(kind, node) of the page at ``addr``: :meth:`page` without its words."""
+        return v.page_kind(self._runner, addr)
+
     def label(self, addr: int) -> str:
         """``A[3]`` for an address inside region A (``0x...`` elsewhere)."""
         i = bisect.bisect_right(self._bases, addr) - 1

@@ -47,23 +47,26 @@ class PageView:
 _WORDS = {"pinned": "pinned", "mlocked": "mlocked", "hugetlb": "hugetlb",
           "thp_head": "THP head", "thp_tail": "THP tail", "shared": "shared",
           "file": "page cache", "base": "base page"}
+_NO_FOLIO = {"unmapped": "unmapped", "not_present": "not present", "zero": "zero page",
+             "huge_zero": "huge zero page", "swapped": "swapped out"}
 
 
-def page_view(runner: ScenarioRunner, addr: int) -> PageView:
-    """Classify the page mapped at ``addr`` in the runner's own process."""
+def page_entry(runner: ScenarioRunner, addr: int) -> tuple[str, object]:
+    """The kind of the page mapped at ``addr`` in the runner's own process, and
+    what its page table holds there (a folio, a marker or None)."""
     mm = runner.proc.mm
     vma = mm.find_vma(addr) if mm is not None else None
     if vma is None:
-        return PageView("unmapped", None, "unmapped")
+        return "unmapped", None
     entry = vma.pt[(addr - vma.start) >> PAGE_SHIFT]
     if entry is None:
-        return PageView("not_present", None, "not present")
+        return "not_present", None
     if entry is ZERO_PAGE:
-        return PageView("zero", None, "zero page")
+        return "zero", entry
     if entry is HUGE_ZERO_PAGE:
-        return PageView("huge_zero", None, "huge zero page")
+        return "huge_zero", entry
     if entry is SWAP_ENTRY:
-        return PageView("swapped", None, "swapped out")
+        return "swapped", entry
     assert isinstance(entry, Folio)
     if entry.pins:
         kind = "pinned"
@@ -79,6 +82,21 @@ def page_view(runner: ScenarioRunner, addr: int) -> PageView:
         kind = "file"
     else:
         kind = "base"
+    return kind, entry
+
+
+def page_kind(runner: ScenarioRunner, addr: int) -> tuple[str, int | None]:
+    """(kind, node) of the page at ``addr``: what drawing it needs, without the
+    words of :func:`page_view` (an address space row draws dozens of pages)."""
+    kind, entry = page_entry(runner, addr)
+    return kind, entry.node if isinstance(entry, Folio) else None
+
+
+def page_view(runner: ScenarioRunner, addr: int) -> PageView:
+    """Classify the page mapped at ``addr`` in the runner's own process."""
+    kind, entry = page_entry(runner, addr)
+    if not isinstance(entry, Folio):
+        return PageView(kind, None, _NO_FOLIO[kind])
     return PageView(kind, entry.node,
                     f"node {entry.node}, {_WORDS[kind]} ({entry.kind}, "
                     f"pfn {entry.pfn:#x}, map {entry.mapcount}, ref {entry.refcount})")

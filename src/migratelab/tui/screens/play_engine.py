@@ -28,7 +28,13 @@ if TYPE_CHECKING:
 
 #: Events per second at each speed setting.
 SPEEDS = (2, 10, 50, 250, 2000)
-TICK = 0.05
+#: ``r`` steps the events it owes this often: in small slices, so a key typed
+#: while it runs waits for a slice, not for a whole frame's worth of events ...
+TICK = 0.01
+#: ... and shows them at most this often (a redraw costs more than a slice).
+SHOW = 0.05
+#: Events owed for more than this (a stall) are dropped, not run in one burst.
+CATCH_UP = 0.1
 #: ``e`` on a small call works in slices this long, so a frame goes out between them.
 SLICE = 0.02
 How = Literal["step", "over", "finish"]
@@ -48,7 +54,9 @@ class Driver:
         self.threaded = False
         self._timer: Timer | None = None
         self._progress: Timer | None = None
-        self._budget = self._last_tick = 0.0
+        self._budget = self._last_tick = self._shown = 0.0
+        #: What the steps since the last redraw changed.
+        self._unshown = Change.NONE
         self._spin, self._started = 0, 0.0
 
     @property
@@ -94,7 +102,7 @@ class Driver:
             self.screen.say("a call this big runs without per-page events: e runs it "
                             "to the end, n to the end of the batch")
         elif self.screen.session.busy:
-            self._budget, self._last_tick = 0.0, 0.0
+            self._budget, self._last_tick, self._unshown = 0.0, 0.0, Change.NONE
             self._timer = self.screen.set_interval(TICK, self._tick)
         else:
             self.screen.say("no call in progress")
@@ -104,6 +112,8 @@ class Driver:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if self._unshown:  # the next redraw marks every pane the run changed
+            self.screen.session.changed, self._unshown = self._unshown, Change.NONE
 
     def faster(self, delta: int) -> None:
         """Change the run speed."""
@@ -112,21 +122,23 @@ class Driver:
     # -- small calls on the UI loop ----------------------------------------------------
     def _tick(self) -> None:
         session = self.screen.session
-        # events owed for the time that really passed (a late tick does not lose
-        # them), but never more than two ticks' worth in one go
+        # events owed for the time that really passed (a tick made late by a
+        # redraw does not lose them)
         now = time.perf_counter()
-        elapsed = min(now - self._last_tick, 2 * TICK) if self._last_tick else TICK
+        elapsed = min(now - self._last_tick, CATCH_UP) if self._last_tick else TICK
         self._last_tick = now
         self._budget += SPEEDS[self.speed] * elapsed
-        changed = Change.NONE
         while self._budget >= 1 and session.busy:
             self._budget -= 1
             session.step()
-            changed |= session.changed
-        if changed:
-            session.changed = changed
+            self._unshown |= session.changed
         if not session.busy:
-            self.stop()
+            self.stop()  # (which hands the unshown changes to the session)
+        elif not self._unshown or now - self._shown < SHOW:
+            return
+        else:
+            session.changed, self._unshown = self._unshown, Change.NONE
+        self._shown = now
         self.screen.after_step()
 
     def _slice(self) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.timer import Timer
 
 from migratelab.game.solution import SolutionReplay
-from migratelab.tui.screens.play_engine import SPEEDS, TICK
+from migratelab.tui.screens.play_engine import SHOW, SPEEDS
 
 if TYPE_CHECKING:
     from migratelab.tui.screens.play import PlayScreen
@@ -32,7 +32,7 @@ class ReplayDriver:
         self.stop()
         self.replay = replay
         self._budget = 0.0
-        self._timer = self.screen.set_interval(TICK, self._tick)
+        self._timer = self.screen.set_interval(SHOW, self._tick)
 
     def go_on(self) -> bool:
         """Past a mark (``s``); False when no replay runs."""
@@ -53,7 +53,7 @@ class ReplayDriver:
         replay = self.replay
         if replay is None:
             return
-        self._budget += SPEEDS[self.screen.driver.speed] * TICK
+        self._budget += SPEEDS[self.screen.driver.speed] * SHOW
         while self._budget >= 1 and not replay.done and not replay.paused:
             self._budget -= 1
             step = replay.advance()

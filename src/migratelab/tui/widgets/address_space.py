@@ -28,8 +28,9 @@ from textual.strip import Strip
 
 from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
-from migratelab.tui.style import DIM, NOW, node_colour, node_glyph
+from migratelab.tui.style import DIM, NOW, node_colour
 from migratelab.tui.widgets.address_marks import LiveMarks, follow_kernel, pages_text
+from migratelab.tui.widgets.page_cells import CellCache, page_cells
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -45,14 +46,6 @@ LEGEND = [("0.", Style(color=node_colour(0)), "base page on node 0"),
           ("··", DIM, "not present"), ("_", Style(underline=True), "in your request"),
           ("0.", CURSOR, "your cursor"), ("0.", NOW, "entry the kernel is on"),
           ("0.", IN_BATCH, "in the open batch")]
-
-
-#: Second cell of a mapped page, by page kind (the first cell is the node).
-KIND_GLYPHS = {"pinned": "P", "mlocked": "L", "hugetlb": "H", "thp_head": "T",
-               "thp_tail": "t", "shared": "S", "file": "f", "base": "."}
-#: Both cells of a page that is on no node.
-NO_NODE_GLYPHS = {"unmapped": "  ", "not_present": "··", "zero": "-z", "huge_zero": "-Z",
-                  "swapped": "-w"}
 
 
 #: (line, width, scroll x, content version, live marks, selection on the row).
@@ -136,6 +129,7 @@ class AddressSpace(ScrollView, can_focus=True):
         self._one_row: list[bool] = []
         #: The call's marks (cursor, open batch) per row.
         self._marks = LiveMarks()
+        self._cells = CellCache()
         self._drawn_version = -1
 
     # -- layout ------------------------------------------------------------------------
@@ -267,7 +261,7 @@ class AddressSpace(ScrollView, can_focus=True):
         ri, page = self._locate(self.cursor)
         rid = self._region_ids[ri]
         reg = self.session.view().regions[ri]
-        _, what = self._cell(reg.base + page * PAGE_SIZE)
+        what = self.session.view().page(reg.base + page * PAGE_SIZE).detail
         lo, hi = self.selection()
         sel = f"  selected {hi - lo + 1}" if hi > lo else ""
         return f"{rid}[{page}]  {what}{sel}"
@@ -329,13 +323,6 @@ class AddressSpace(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------
-    def _cell(self, addr: int) -> tuple[tuple[str, Style], str]:
-        page = self.session.view().page(addr)
-        if page.node is None:
-            return (NO_NODE_GLYPHS.get(page.kind, "  "), DIM), page.detail
-        kind = KIND_GLYPHS[page.kind]
-        style = Style(color=node_colour(page.node), bold=kind in "THPL")
-        return (node_glyph(page.node) + kind, style), page.detail
 
     def render_line(self, y: int) -> Strip:
         """Draw one visible line (Line API)."""
@@ -375,13 +362,19 @@ class AddressSpace(ScrollView, can_focus=True):
         reg = self.session.view().regions[row.region]
         rid = reg.id
         entry_of, cur, b_lo, b_hi = self._marks.marks(self.session.live)
+        cells = self._cells.valid_for(self._content_version())
+        view = self.session.view()
+        draft, cursor, marking = self.draft, self.cursor, self.mark_start is not None
         segs = [Segment(row.text, DIM)]
         for i in range(row.count):
             page = row.first + i
             flat = base_flat + i
             addr = reg.base + page * PAGE_SIZE
-            (text, style), _ = self._cell(addr)
-            if (rid, page) in self.draft:
+            cell = cells.get(addr)
+            if cell is None:
+                cell = cells[addr] = page_cells(*view.page_kind(addr))
+            text, style = cell
+            if (rid, page) in draft:
                 style = style + Style(underline=True)
                 text = text[0] + "_" if text[1] == "." else text
             entry = entry_of.get(addr) if entry_of else None
@@ -390,9 +383,9 @@ class AddressSpace(ScrollView, can_focus=True):
                     style = style + NOW
                 elif b_lo <= entry < b_hi:
                     style = style + IN_BATCH
-            if flat == self.cursor:
+            if flat == cursor:
                 style = style + CURSOR
-            elif lo <= flat <= hi and self.mark_start is not None:
+            elif marking and lo <= flat <= hi:
                 style = style + SELECTED
             segs.append(Segment(text, style))
         if row.suffix:

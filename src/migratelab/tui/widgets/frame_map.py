@@ -5,7 +5,8 @@ is), ``T`` a THP, ``H`` a hugetlb page in use, ``h`` a free hugetlb pool page,
 ``#`` filler. Blocks the last step touched are drawn ``+`` (a frame allocated:
 the target), ``-`` (a frame freed: the old one) or ``÷`` (a THP split) on a
 yellow background, and a line under the node names them. Only visible lines
-are rendered; strips are cached on the session's version counter.
+are rendered; a line's strip is cached on the frames' version and the marks
+on that line, so a step repaints only the lines it marked.
 """
 
 from __future__ import annotations
@@ -66,26 +67,45 @@ class FrameMap(ScrollView):
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
-        self._cache: LRUCache[tuple[int, int, tuple[int, int]], Strip] = LRUCache(512)
+        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
         #: (node, first block) rows; first -1: the node's header, -2: its last-step line,
         #: node -1: a legend line (first = its index).
         self._rows: list[tuple[int, int]] = []
         self._legend: list[Strip] = []
         self._per_row = 64
         self._key: tuple[int, int, int] = (-1, -1, -1)
-        self._drawn_key: tuple[int, int] = (-1, -1)
+        #: (session version, cells per row) -> the last step's changes by row.
+        self._marks: tuple[tuple[int, int], dict[tuple[int, int], tuple[FrameChange, ...]]] = (
+            (-1, -1), {})
+        #: Nodes whose frames the current call changed so far (and the call).
+        self._touched: set[int] = set()
+        self._call: object = None
 
     def watch_version(self) -> None:
+        """Repaint the visible lines whose frames or marks changed."""
         self._layout()
-        key = self._content_key()
-        if key != self._drawn_key:  # most steps of a call leave the frames be
-            self._drawn_key = key
-            self.refresh()
+        width = self.scrollable_content_region.width
+        top = self.scroll_offset.y
+        for line in range(top, min(len(self._rows), top + self.size.height)):
+            if self._line_key(line, width) not in self._cache:
+                self.refresh_line(line)
 
-    def _content_key(self) -> tuple[int, int]:
-        """Changes when the frames or the last step's marks do."""
-        marks = self.session.version if self._changes() else 0
-        return self.session.part_version(Change.NODES), marks
+    def _row_marks(self) -> dict[tuple[int, int], tuple[FrameChange, ...]]:
+        """The last step's changes by line: (node, first block of the row) and
+        (node, -2) for the node's "last step" line."""
+        key = (self.session.version, self._per_row)
+        if self._marks[0] != key:
+            rows: dict[tuple[int, int], list[FrameChange]] = {}
+            for c in self._changes():
+                rows.setdefault((c.node, c.block - c.block % self._per_row), []).append(c)
+                rows.setdefault((c.node, -2), []).append(c)
+            self._marks = (key, {k: tuple(v) for k, v in rows.items()})
+        return self._marks[1]
+
+    def _line_key(self, line: int, width: int) -> tuple[object, ...]:
+        nid, first = self._rows[line]
+        frames = self.session.part_version(Change.NODES) if nid >= 0 else 0
+        return line, width, frames, self._row_marks().get((nid, first), ())
 
     def on_resize(self) -> None:
         self._key = (-1, -1, -1)
@@ -97,7 +117,13 @@ class FrameMap(ScrollView):
 
     def _layout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 60
-        touched = {c.node for c in self._changes()}
+        live = self.session.live
+        if live is not self._call:
+            self._call, self._touched = live, set()
+        # a node's "last step" row stays for the rest of the call once it had one:
+        # rows that come and go would lay the whole screen out again at each step
+        self._touched |= {c.node for c in self._changes()}
+        touched = self._touched if live is not None and not live.done else set()
         key = (len(self.session.view().nodes), width, hash(frozenset(touched)))
         if key == self._key and self._rows:
             return
@@ -113,11 +139,12 @@ class FrameMap(ScrollView):
         self._legend = [Strip(line.render(self.app.console)) for line in
                         text.split("\n")]
         rows.extend((-1, i) for i in range(len(self._legend)))
-        self._rows = rows
         self._key = key
         self._cache.clear()
+        grown = len(rows) != len(self._rows)
+        self._rows = rows
         self.virtual_size = Size(width, len(rows))
-        self.refresh(layout=True)
+        self.refresh(layout=grown)
 
     def render_line(self, y: int) -> Strip:
         """Draw one visible line (Line API)."""
@@ -127,7 +154,7 @@ class FrameMap(ScrollView):
         width = self.scrollable_content_region.width
         if line >= len(self._rows):
             return Strip.blank(width, self.rich_style)
-        key = (line, width, self._content_key())
+        key = self._line_key(line, width)
         strip = self._cache.get(key)
         if strip is None:
             base = self.rich_style
@@ -149,7 +176,7 @@ class FrameMap(ScrollView):
                     + (f" · hugetlb {node.hugetlb_free}/{node.hugetlb_total} free"
                        if node.hugetlb_total else ""))
             return Strip([Segment(text, colour)])
-        changes = [c for c in self._changes() if c.node == nid]
+        changes = self._row_marks().get((nid, first), ())
         if first == -2:
             words = "  ".join(f"{c.sign}{c.label} pfn {c.pfn:#x}" for c in changes)
             return Strip([Segment("      ", DIM), Segment(words, LAST)])
