@@ -22,6 +22,7 @@ from textual.timer import Timer
 from migratelab.game.records import Change
 from migratelab.game.session import WATCH_MAX_ENTRIES
 from migratelab.tui import heap
+from migratelab.tui.widgets.status_pane import histogram
 
 if TYPE_CHECKING:
     from migratelab.tui.screens.play import PlayScreen
@@ -181,8 +182,10 @@ class Driver:
                 else:
                     session.finish()
                 # judged here, not on the UI's loop: on a 1 GiB world the check
-                # walks 262,144 pages (the session keeps the answer per version)
+                # walks 262,144 pages (the session keeps the answer per version);
+                # status[] is counted here for the same reason
                 session.goal()
+                histogram(session)
         finally:
             self.screen.app.call_from_thread(self._thread_done, how)
 
