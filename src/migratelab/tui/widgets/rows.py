@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.text import Text
+from rich.text import Span, Text
 
 if TYPE_CHECKING:
     from rich.console import Console, OverflowMethod
@@ -20,38 +20,52 @@ if TYPE_CHECKING:
 
 
 class Rows:
-    """A drawing built row by row; a newline in appended text starts a row."""
+    """A drawing built row by row; a newline in appended text starts a row.
 
-    __slots__ = ("no_wrap", "overflow", "rows")
+    The parts are kept as plain strings and styles, and each row becomes one
+    rich Text when the rows are first asked for: appending to a Text part by
+    part costs more than the rest of most drawings.
+    """
+
+    __slots__ = ("_built", "_parts", "no_wrap", "overflow")
 
     def __init__(self, *, no_wrap: bool = False, overflow: OverflowMethod | None = None) -> None:
-        self.rows: list[Text] = [Text()]
+        self._parts: list[list[tuple[str, str | Style | None] | Text]] = [[]]
+        self._built: list[Text] | None = None
         #: As rich's Text: cut a row too long (with ``overflow``) rather than wrap it.
         self.no_wrap = no_wrap
         self.overflow: OverflowMethod | None = overflow
 
     def append(self, text: str, style: str | Style | None = None) -> Rows:
         """Add ``text`` in ``style`` to the last row (a newline starts the next)."""
+        self._built = None
+        if "\n" not in text:
+            self._parts[-1].append((text, style))
+            return self
         first, *rest = text.split("\n")
-        if first:
-            self.rows[-1].append(first, style)
+        self._parts[-1].append((first, style))
         for part in rest:
-            row = Text()
-            if part:
-                row.append(part, style)
-            self.rows.append(row)
+            self._parts.append([(part, style)])
         return self
 
     def append_text(self, text: Text) -> Rows:
         """Add a styled text to the last row (a newline in it starts the next)."""
+        self._built = None
         if "\n" not in text.plain:
-            self.rows[-1].append_text(text)
+            self._parts[-1].append(text)
             return self
         for i, piece in enumerate(text.split("\n", allow_blank=True)):
             if i:
-                self.rows.append(Text())
-            self.rows[-1].append_text(piece)
+                self._parts.append([])
+            self._parts[-1].append(piece)
         return self
+
+    @property
+    def rows(self) -> list[Text]:
+        """One Text per row."""
+        if self._built is None:
+            self._built = [_row(parts) for parts in self._parts]
+        return self._built
 
     @property
     def plain(self) -> str:
@@ -68,6 +82,26 @@ class Rows:
     def __rich__(self) -> Text:
         """One text (for anything that prints the drawing as a whole)."""
         return Text("\n", no_wrap=self.no_wrap, overflow=self.overflow).join(self.rows)
+
+
+def _row(parts: list[tuple[str, str | Style | None] | Text]) -> Text:
+    """One row's parts as a Text: the spans ``Text.append`` would have made."""
+    pieces: list[str] = []
+    spans: list[Span] = []
+    at = 0
+    for part in parts:
+        if isinstance(part, Text):
+            plain = part.plain
+            if part.style:
+                spans.append(Span(at, at + len(plain), part.style))
+            spans.extend(Span(at + s.start, at + s.end, s.style) for s in part.spans)
+        else:
+            plain, style = part
+            if style and plain:
+                spans.append(Span(at, at + len(plain), style))
+        pieces.append(plain)
+        at += len(plain)
+    return Text("".join(pieces), spans=spans)
 
 
 def cells(text: str) -> int:
