@@ -92,9 +92,10 @@ def _row(parts: list[tuple[str, str | Style | None] | Text]) -> Text:
     for part in parts:
         if isinstance(part, Text):
             plain = part.plain
-            if part.style:
+            if part.style and plain:
                 spans.append(Span(at, at + len(plain), part.style))
-            spans.extend(Span(at + s.start, at + s.end, s.style) for s in part.spans)
+            spans.extend(Span(at + s.start, at + s.end, s.style) for s in part.spans
+                         if s.end > s.start)
         else:
             plain, style = part
             if style and plain:
