@@ -179,7 +179,7 @@ class FrameMap(ScrollView):
         changes = self._row_marks().get((nid, first), ())
         if first == -2:
             if not changes:  # the row stays for the call (rows coming and going re-lay out)
-                return Strip([Segment("      (the last step changed no frame here)", DIM)])
+                return Strip([Segment("      (no change in the last step)", DIM)])
             words = "  ".join(f"{c.sign}{c.label} pfn {c.pfn:#x}" for c in changes)
             return Strip([Segment("      ", DIM), Segment(words, LAST)])
         marks = {c.block: c.sign for c in changes}
