@@ -118,7 +118,7 @@ def test_bad_files_give_one_line(mutate: object, expected: str) -> None:
      "x.toml:23: $.setup[2].to[0]: expected a node (int, 'N', 'last' or 'N+k'), "
      "got 'elsewhere'"),
     ('op = "migrate_pages"\npid = "child:C9"\nfrom = [0]\nto = [1]',
-     "x.toml:22: $.setup[2].pid: expected 'self', 'child:NAME' of a live child"),
+     "x.toml:22: $.setup[2].pid: expected 'self', 'child:NAME' of a forked child"),
     ('op = "mbind"\nid = "A"\nnode = 1\nflags = ["MPOL_MF_MOVE", "MPOL_MF_FAST"]',
      "x.toml:24: $.setup[2].flags[1]: unknown flag 'MPOL_MF_FAST'"),
 ])

@@ -57,10 +57,13 @@ class World:
     regions: dict[str, int] = field(default_factory=dict)
     children: set[str] = field(default_factory=set)
     total_pages: int = 0
+    #: Children that exited: ``child:NAME`` still names the pid they had.
+    exited: set[str] = field(default_factory=set)
 
     def copy(self) -> World:
         """An independent copy (an expectation's setup must not leak into the next)."""
-        return World(dict(self.regions), set(self.children), self.total_pages)
+        return World(dict(self.regions), set(self.children), self.total_pages,
+                     set(self.exited))
 
 
 class Rules:
@@ -206,7 +209,7 @@ class Rules:
             self.int_in(f"{where}.cpu", op.cpu, 0,
                         self.nodes * self.machine.cpus_per_node - 1)
         elif isinstance(op, O.Fork):
-            if op.child in world.children:
+            if op.child in world.children | world.exited:
                 raise Problem(f"{where}.child", f"child {op.child!r} already exists")
             world.children.add(op.child)
             self.op_list(f"{where}.ops", op.ops, world)
@@ -218,6 +221,7 @@ class Rules:
             if op.child not in world.children:
                 raise Problem(f"{where}.child", f"no child named {op.child!r}")
             world.children.discard(op.child)
+            world.exited.add(op.child)
         elif isinstance(op, (O.MovePages, O.Query)):
             self.request(where, op, world)
         elif isinstance(op, O.FillNode):
@@ -259,9 +263,9 @@ class Rules:
 
     def _pid(self, where: str, pid: O.PidRef, world: World) -> None:
         if isinstance(pid, str) and pid != "self" and (
-                not pid.startswith("child:") or pid[6:] not in world.children):
-            raise Problem(where, f"expected 'self', 'child:NAME' of a live "
-                                 f"child or an int, got {pid!r}")
+                not pid.startswith("child:") or pid[6:] not in world.children | world.exited):
+            raise Problem(where, f"expected 'self', 'child:NAME' of a forked child "
+                                 f"(live, or exited: the pid it had) or an int, got {pid!r}")
 
     def request(self, where: str, op: Request, world: World) -> None:
         """A move_pages or query request: regions, pages, nodes, flags and pid."""

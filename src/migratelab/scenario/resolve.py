@@ -50,6 +50,8 @@ class Resolver:
     k: Kernel
     regions: dict[str, Region] = field(default_factory=dict)
     children: dict[str, Process] = field(default_factory=dict)
+    #: Pids of children that exited and were reaped (no process has them now).
+    exited: dict[str, int] = field(default_factory=dict)
 
     @property
     def proc(self) -> Process:
@@ -111,7 +113,7 @@ class Resolver:
 
     def pid(self, ref: O.PidRef, index: int, caller: Process | None = None) -> int:
         """0 for "self", the caller's own pid for "getpid", a child's pid for
-        "child:NAME", or a literal pid."""
+        "child:NAME" (after ``child_exit``, the pid it had), or a literal pid."""
         if isinstance(ref, int):
             return ref
         if ref == "self":
@@ -120,9 +122,11 @@ class Resolver:
             return (self.proc if caller is None else caller).pid
         if ref.startswith("child:"):
             child = self.children.get(ref[6:])
-            if child is None:
-                raise RunError(index, "pid", f"no child named {ref[6:]!r}")
-            return child.pid
+            if child is not None:
+                return child.pid
+            if ref[6:] in self.exited:
+                return self.exited[ref[6:]]
+            raise RunError(index, "pid", f"no child named {ref[6:]!r}")
         raise RunError(index, "pid", f"expected 'self', 'getpid', 'child:NAME' or an int, "
                                      f"got {ref!r}")
 

@@ -108,7 +108,7 @@ class ScenarioRunner(Resolver):
             case O.Mlock() | O.Munlock():
                 do_mlock(k, proc, *self.span(op.id, op.range, index), isinstance(op, O.Mlock))
             case O.Fork():
-                if op.child in self.children:
+                if op.child in self.children or op.child in self.exited:
                     raise RunError(index, "child", f"child {op.child!r} already exists")
                 child = do_fork(k, proc, op.child)
                 self.children[op.child] = child
@@ -118,8 +118,10 @@ class ScenarioRunner(Resolver):
                 child = self.child(op.child, index)
                 rec["child_ops"] = [self.apply(c, j, child) for j, c in enumerate(op.ops)]
             case O.ChildExit():
-                do_exit(k, self.child(op.child, index))
+                exiting = self.child(op.child, index)
+                do_exit(k, exiting)
                 del self.children[op.child]
+                self.exited[op.child] = exiting.pid
             case O.FillNode():
                 node = self.mem_node(op.node, index)
                 # squeezing a node is memory pressure: the THP shrinker runs too

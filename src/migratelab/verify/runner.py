@@ -55,6 +55,8 @@ class RealRunner:
     is_child: bool = False
     regions: dict[str, Region] = field(default_factory=dict)
     children: dict[str, ChildProcess] = field(default_factory=dict)
+    #: Pids of children that exited and were reaped (pids are not reused soon).
+    exited: dict[str, int] = field(default_factory=dict)
     pipes: list[tuple[int, int]] = field(default_factory=list)
     #: True while the op being applied is a judged call (see :meth:`apply`).
     requesting: bool = False
@@ -99,13 +101,16 @@ class RealRunner:
         return out
 
     def pid(self, ref: O.PidRef) -> int:
-        """0 for "self", a child's pid for "child:NAME", or a literal pid."""
+        """0 for "self", a child's pid for "child:NAME" (after ``child_exit``, the
+        pid it had), or a literal pid."""
         if isinstance(ref, int):
             return ref
         if ref == "self":
             return 0
         if ref.startswith("child:") and ref[6:] in self.children:
             return self.children[ref[6:]].pid
+        if ref.startswith("child:") and ref[6:] in self.exited:
+            return self.exited[ref[6:]]
         raise RealRunError(f"no child named {ref[6:]!r}" if ref.startswith("child:")
                            else f"expected 'self', 'child:NAME' or a pid, got {ref!r}")
 
@@ -218,7 +223,7 @@ class RealRunner:
 
     def _child_op(self, op: O.Fork | O.Child | O.ChildExit, rec: dict[str, Any]) -> None:
         if isinstance(op, O.Fork):
-            if op.child in self.children:
+            if op.child in self.children or op.child in self.exited:
                 raise RealRunError(f"child {op.child!r} already exists")
             new = ChildProcess.start(self)
             self.children[op.child] = new
@@ -233,6 +238,7 @@ class RealRunner:
         else:
             child.end()
             del self.children[op.child]
+            self.exited[op.child] = child.pid
 
     def _vmsplice(self, op: O.Vmsplice) -> None:
         reg = self.region(op.id)
