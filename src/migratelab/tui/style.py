@@ -42,18 +42,9 @@ CHANGED_MARK = "◆ "
 def legend(entries: list[tuple[str, Style, str]], width: int) -> Text:
     """Legend entries ``glyph meaning`` packed into lines of ``width``, never split."""
     out = Text(no_wrap=True)
-    col = 0
+    flow = Flow(out, width, sep="  ")
     for glyph, style, words in entries:
-        size = len(glyph) + 1 + len(words)
-        if col and col + 2 + size > width:
-            out.append("\n")
-            col = 0
-        elif col:
-            out.append("  ")
-            col += 2
-        out.append(glyph, style)
-        out.append(" " + words, DIM)
-        col += size
+        flow.item([(glyph, style), (" " + words, DIM)])
     return out
 
 
@@ -81,16 +72,22 @@ class Flow:
     does not move the items after it to another row.
     """
 
-    def __init__(self, text: Text | Rows, width: int) -> None:
+    def __init__(self, text: Text | Rows, width: int, sep: str = "") -> None:
         self.text, self.width, self.col = text, max(1, width), 0
+        #: Drawn between two items of a row (not at a row's start).
+        self.sep = sep
 
     def item(self, parts: Iterable[tuple[str, Style | str]], spare: int = 0) -> None:
         """Append one item: ``parts`` (text, style), plus ``spare`` cells reserved."""
         parts = list(parts)
         room = sum(cells(text) for text, _ in parts) + spare
-        if self.col and self.col + room > self.width:
+        gap = cells(self.sep) if self.col else 0
+        if self.col and self.col + gap + room > self.width:
             self.text.append("\n")
             self.col = 0
+        elif gap:
+            self.text.append(self.sep)
+            self.col += gap
         for text, style in parts:
             self.text.append(text, style)
         self.col += room

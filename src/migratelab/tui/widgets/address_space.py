@@ -323,7 +323,6 @@ class AddressSpace(ScrollView, can_focus=True):
         self.refresh()
 
     # -- drawing ------------------------------------------------------------------------
-
     def render_line(self, y: int) -> Strip:
         """Draw one visible line (Line API)."""
         self._ensure_layout()
