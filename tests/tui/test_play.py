@@ -12,7 +12,7 @@ from migratelab.tui import cli_play
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import ResultsScreen
+from migratelab.tui.screens.results import shown_results
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.world import load_play_level
 
@@ -31,8 +31,9 @@ async def test_win_by_page_selection(data_dir: Path) -> None:
         await pilot.press("s", "s", "n")
         await pilot.press("e")
         await pilot.pause()
-        assert isinstance(app.screen, ResultsScreen)
-        assert app.screen.results.syscalls == 1 and app.screen.results.pages_moved == 8
+        shown = shown_results(app.screen)
+        assert shown is not None and app.focused is not None and shown in app.focused.ancestors
+        assert shown.results.syscalls == 1 and shown.results.pages_moved == 8
     saved = json.loads((data_dir / "progress.json").read_text())
     assert saved["solved"]["first-move"]["stars"] == 3
 
@@ -51,9 +52,9 @@ async def test_win_by_command_line_then_next_level() -> None:
         await pilot.press(*"move A[0:8] -> 1", "enter", "r")
         for _ in range(200):
             await pilot.pause(0.02)
-            if isinstance(app.screen, ResultsScreen):
+            if shown_results(app.screen):
                 break
-        assert isinstance(app.screen, ResultsScreen)
+        assert shown_results(app.screen)
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, PlayScreen) and app.screen.level.id == "demo"
@@ -144,9 +145,9 @@ async def test_win_a_predict_level_from_the_command_line() -> None:
         await pilot.press("e")
         for _ in range(100):
             await pilot.pause(0.02)
-            if isinstance(app.screen, ResultsScreen):
+            if shown_results(app.screen):
                 break
-        assert isinstance(app.screen, ResultsScreen)
+        assert shown_results(app.screen)
 
 
 async def test_keys_sent_in_one_burst_keep_their_order() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.play import SPEEDS, PlayScreen
-from migratelab.tui.screens.results import ResultsScreen
+from migratelab.tui.screens.results import shown_results
 from migratelab.tui.world import load_play_level
 
 from .conftest import FIRST
@@ -39,8 +39,9 @@ async def test_space_walks_the_solution_and_pauses_at_the_mark(tmp_path: Path) -
         assert MARK in play.answer
         assert play.presenter is not None and play.presenter.replay is not None
         assert play.presenter.replay.paused
-        assert isinstance(app.screen, ResultsScreen)  # the replay solved the level...
-        assert app.screen.results.assisted  # ...and the win is shown, not recorded
+        shown = shown_results(app.screen)
+        assert shown is not None  # the replay solved the level...
+        assert shown.results.assisted  # ...and the win is shown, not recorded
         await pilot.press("escape", "space")
         await pilot.pause()
         assert not play.answer

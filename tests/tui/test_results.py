@@ -13,7 +13,7 @@ from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.help import help_markdown, key_name
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import Results, ResultsScreen
+from migratelab.tui.screens.results import Results, shown_results
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.prediction_table import PredictionTable, compare, table
 from migratelab.tui.widgets.request_pane import RequestPane
@@ -133,21 +133,21 @@ async def test_predict_level_wrong_then_right_from_level_select() -> None:
         assert isinstance(app.focused, AddressSpace)
         await pilot.press("e")
         await pilot.pause()
-        wrong = app.screen
-        assert isinstance(wrong, ResultsScreen) and not wrong.results.solved
-        assert app.screen_stack[-2] is play  # a modal: the final state is underneath
+        wrong = shown_results(play)
+        assert wrong is not None and not wrong.results.solved
+        assert app.screen is play  # a panel over the play screen: its final state shows
         assert "wrong prediction" in _text(play.query_one("#msg"))
         shown = _text(wrong.query_one(PredictionTable))
         assert "1 of 4 cells differ" in shown
-        await pilot.press("n")  # not offered on a wrong answer
-        assert app.screen is wrong
+        await pilot.press("n", "s")  # not offered on a wrong answer; the screen's keys wait
+        assert shown_results(play) is wrong and play.session.syscalls == 1
         await pilot.press("u")  # undo (free) and predict again
         await pilot.pause()
-        assert app.screen is play and play.session.syscalls == 0
+        assert shown_results(play) is None and play.session.syscalls == 0
         await pilot.press(*"predict ret=0 status=1,-EBUSY", "enter", "e")
         await pilot.pause()
-        right = app.screen
-        assert isinstance(right, ResultsScreen) and right.results.solved
+        right = shown_results(play)
+        assert right is not None and right.results.solved
         assert all(c.same for c in right.results.prediction)
         assert "every cell matches" in _text(right.query_one(PredictionTable))
 
@@ -158,10 +158,11 @@ async def test_results_show_par_and_the_levels_explanation() -> None:
     app = MigrateLabApp(level=level, levels=[level])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        app.push_screen(ResultsScreen(Results(level, syscalls=2, pages_moved=64,
-                                              migrate_calls=1, stars=2)))
-        await pilot.pause()
         screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        screen.outcome.show(Results(level, syscalls=2, pages_moved=64, migrate_calls=1,
+                                    stars=2))
+        await pilot.pause()
         assert "par 1" in _text(screen.query_one("#results-body"))
         assert "1 over par" in _text(screen.query_one("#results-body"))
         explained = _text(screen.query_one("#results-explanation"))
@@ -247,3 +248,38 @@ def test_help_draws_the_legends_as_glyphs_and_words() -> None:
     assert "Style(" not in text and "[('" not in text  # no Python reprs
     assert "`T` THP" in text and "`H` hugetlb in use" in text
     assert "`0.` entry the kernel is on (reverse video)" in text
+
+
+async def test_results_panel_is_modal_over_the_play_screen_and_survives_a_resize() -> None:
+    from textual.widgets import Button
+
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=[])
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.press("home", "v", *["right"] * 7, "1", "enter", "e")
+        await pilot.pause()
+        play = app.screen
+        panel = shown_results(play)
+        assert isinstance(play, PlayScreen) and panel is not None
+        assert isinstance(app.focused, Button) and app.focused.id == "next"
+        # a click on a pane behind the panel does not take the keys away from it
+        await pilot.click("#pane-address")
+        await pilot.pause()
+        assert isinstance(app.focused, Button) and panel in app.focused.ancestors
+        await pilot.press("tab")
+        assert isinstance(app.focused, Button) and app.focused.id == "levels"
+        await pilot.press("left", "left")
+        assert isinstance(app.focused, Button) and app.focused.id == "stay"
+        # the play screen's own keys wait while the panel is up
+        await pilot.press("u", "c")
+        assert play.session.syscalls == 1 and shown_results(play) is panel
+        # a resize across a layout breakpoint composes the screen again: the panel stays
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        again = shown_results(play)
+        assert again is not None and again.results is panel.results
+        assert again.region.right == 80 and again.region.y >= 1  # on the right, under the title
+        await pilot.press("escape")
+        await pilot.pause()
+        assert shown_results(play) is None and isinstance(app.focused, AddressSpace)
+        assert play.session.syscalls == 1  # Esc keeps the state: nothing was undone

@@ -11,7 +11,7 @@ from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.compare import CompareScreen
 from migratelab.tui.screens.play import PlayScreen
 from migratelab.tui.screens.play_tools import ConfirmScreen, GoalScreen
-from migratelab.tui.screens.results import ResultsScreen
+from migratelab.tui.screens.results import shown_results
 from migratelab.tui.world import demo_level, load_play_level, practice_level
 
 from .conftest import FIRST, LEVELS_DIR, fixed_levels
@@ -62,11 +62,11 @@ async def test_show_solution_asks_first_and_its_win_is_not_recorded(data_dir: Pa
         await pilot.press("S", "y")
         for _ in range(300):
             await pilot.pause(0.02)
-            if isinstance(app.screen, ResultsScreen):
+            if shown_results(app.screen):
                 break
-        assert isinstance(app.screen, ResultsScreen)
-        assert app.screen.results.assisted
-        assert "not recorded" in str(app.screen.query_one("#results-body").render())
+        shown = shown_results(app.screen)
+        assert shown is not None and shown.results.assisted
+        assert "not recorded" in str(shown.query_one("#results-body").render())
         await pilot.press("escape")
     assert not (data_dir / "progress.json").exists()
     # a real solve afterwards is recorded
@@ -76,7 +76,8 @@ async def test_show_solution_asks_first_and_its_win_is_not_recorded(data_dir: Pa
         await _command(pilot, "move A[0:8] -> 1")
         await pilot.press("e")
         await pilot.pause()
-        assert isinstance(app.screen, ResultsScreen) and not app.screen.results.assisted
+        shown = shown_results(app.screen)
+        assert shown is not None and not shown.results.assisted
     saved = json.loads((data_dir / "progress.json").read_text())
     assert "first-move" in saved["solved"]
 

@@ -13,12 +13,12 @@ from textual.screen import Screen
 
 from migratelab.game.progress import LevelRecord, Progress, load_progress, save_progress
 from migratelab.tui.assets import asset_path
-from migratelab.tui.messages import LevelChosen, PracticeNext, Won
+from migratelab.tui.messages import LevelChosen, PracticeNext, ResultsChosen, Won
 from migratelab.tui.palette import PALETTE_ID, PaletteRuns, SafePalette, palette_open
 from migratelab.tui.screens.help import HelpScreen
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import Results, ResultsScreen
+from migratelab.tui.screens.results import Results
 from migratelab.tui.screens.title import TitleScreen
 from migratelab.tui.world import PlayLevel, demo_level, shipped
 
@@ -136,23 +136,21 @@ class MigrateLabApp(App[None]):
         self.open_level(message.level)
 
     def on_won(self, message: Won) -> None:
-        """A level was won: save progress, then show the results over the play screen."""
+        """A level was won (its results are on the play screen): save progress."""
+        if not message.result.assisted:  # a win shown by the solution is not the player's
+            self.record_win(message.result)
+
+    def on_results_chosen(self, message: ResultsChosen) -> None:
+        """After a win's results: the next level (or practice problem), or the levels."""
         result = message.result
-        if not result.assisted:  # a win shown by the solution is not the player's
-            self.record_win(result)
-
-        def after(choice: str | None) -> None:
-            practice = result.level.extra.get("practice")
-            if choice == "next" and practice is not None:  # the next problem, not a level
-                self.post_message(PracticeNext(int(practice["seed"]) + 1,
-                                               str(practice["profile"]),
-                                               str(practice["topic"])))
-            elif choice == "next":
-                self.open_next(result.level)
-            elif choice == "levels":
-                self.pop_screen()
-
-        self.push_screen(ResultsScreen(result), after)
+        practice = result.level.extra.get("practice")
+        if message.choice == "next" and practice is not None:  # the next problem
+            self.post_message(PracticeNext(int(practice["seed"]) + 1,
+                                           str(practice["profile"]), str(practice["topic"])))
+        elif message.choice == "next":
+            self.open_next(result.level)
+        elif message.choice == "levels":
+            self.pop_screen()
 
     def _solved(self, level: PlayLevel) -> bool:
         return level.key() in self.progress.solved

@@ -1,7 +1,7 @@
 """Messages screens send up to the app ("attributes down, messages up").
 
 Screens never call methods of the app by name; they post one of these and the
-app decides what to do (open a level, record a win and show the results).
+app decides what to do (open a level, record a win, go on after the results).
 """
 
 from __future__ import annotations
@@ -29,6 +29,15 @@ class Won(Message):
     def __init__(self, result: Results) -> None:
         super().__init__()
         self.result = result
+
+
+class ResultsChosen(Message):
+    """On a win's results panel the player chose ``choice`` ("next" or "levels")."""
+
+    def __init__(self, result: Results, choice: str) -> None:
+        super().__init__()
+        self.result = result
+        self.choice = choice
 
 
 class PracticeNext(Message):

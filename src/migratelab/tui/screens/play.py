@@ -32,10 +32,11 @@ from migratelab.tui.screens.play_keys import PLAY_KEYS
 from migratelab.tui.screens.play_layout import TITLES, compose_panes, mode_for
 from migratelab.tui.screens.play_outcome import Outcome
 from migratelab.tui.screens.play_replay import ReplayDriver
+from migratelab.tui.screens.results import ResultsHost
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
 from migratelab.tui.widgets.notes import Narration
-from migratelab.tui.widgets.request_pane import Draft, draft_command
+from migratelab.tui.widgets.request_pane import Draft, draft_command, draft_request
 
 if TYPE_CHECKING:
     from migratelab.tui.world import PlayLevel
@@ -86,6 +87,7 @@ class PlayScreen(Screen[None]):
         yield Static("", id="msg", markup=False)  # echoes what the user typed
         yield Footer(compact=self._mode == "narrow",
                      show_command_palette=self._mode != "narrow")
+        yield ResultsHost()
 
     def on_mount(self) -> None:
         """Focus the address space and draw everything."""
@@ -112,6 +114,7 @@ class PlayScreen(Screen[None]):
         if self.level.goal_check is not None and self.session.live is None:
             self._front("tab-goal")  # no side column: the story and goal come first
         self.sync()
+        self.outcome.remount()
 
     def on_resize(self, event: events.Resize) -> None:
         """Recompose when the width crosses a layout breakpoint."""
@@ -150,9 +153,10 @@ class PlayScreen(Screen[None]):
     # -- attributes down --------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No key action on a screen that is closing: a key queued behind ``q`` in a
-        burst would otherwise query panes that are already gone (NoMatches). The
-        "next" key exists only in presenter mode (it would show the solution)."""
-        if self._closing or self._closed or not self.children:
+        burst would otherwise query panes that are already gone (NoMatches), and
+        none while the results panel is up (it is modal). The "next" key exists
+        only in presenter mode (it would show the solution)."""
+        if self._closing or self._closed or not self.children or self.outcome.is_open:
             return False
         return self.presenter is not None if action == "present_next" else True
 
@@ -363,11 +367,7 @@ class PlayScreen(Screen[None]):
     # -- tools (play_tools.ToolHost) ---------------------------------------------------
     def draft_request(self) -> O.MovePages | None:
         """The composed request, not made yet (None when empty)."""
-        if not self.draft:
-            return None
-        return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
-                                    for (rid, page), node in self.draft.items()],
-                           flags=["MPOL_MF_MOVE_ALL" if self.move_all else "MPOL_MF_MOVE"])
+        return draft_request(self.draft, self.move_all)
 
     def solved(self) -> bool:
         """Solved for real before (progress), or in this session."""

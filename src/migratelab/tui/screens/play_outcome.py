@@ -1,9 +1,11 @@
 """What the play screen does when a call ends: a win, or a wrong prediction shown.
 
-A win posts :class:`~migratelab.tui.messages.Won` to the app (which records it
-and opens the results). A predicted call that ended with a different answer
-opens the results modal over the screen with the prediction table, so the
-differing cells can be read; "retry" undoes the call.
+Both open the results panel over the screen (:class:`ResultsPanel`, a layer of
+the play screen), so the final state stays in view. A win also posts
+:class:`~migratelab.tui.messages.Won` to the app, which records it; the
+player's choice on a win's panel goes up as
+:class:`~migratelab.tui.messages.ResultsChosen` (the app opens the next level
+or the level select). On a wrong prediction "retry" undoes the call here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from migratelab.game.commands import EXAMPLE_PREDICTION
-from migratelab.tui.messages import Won
+from migratelab.tui.messages import ResultsChosen, Won
+from migratelab.tui.screens.results import (
+    Results,
+    ResultsHost,
+    ResultsPanel,
+    results_of,
+    shown_results,
+)
 from migratelab.tui.widgets.prediction_table import verdict
 
 if TYPE_CHECKING:
@@ -19,11 +28,18 @@ if TYPE_CHECKING:
 
 
 class Outcome:
-    """Judges each finished call of one screen once."""
+    """Judges each finished call of one screen once, and holds its results panel."""
 
     def __init__(self, screen: PlayScreen) -> None:
         self.screen = screen
         self._judged: object | None = None
+        #: The results on show (kept so a recompose on resize can show them again).
+        self._shown: Results | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """The results panel is up: the play screen's own keys wait."""
+        return self._shown is not None
 
     def check(self) -> None:
         """After a step: has the level just been won, or a prediction missed?"""
@@ -37,9 +53,33 @@ class Outcome:
         if met:
             screen.won = True
             screen.stop()
-            from migratelab.tui.screens.results import results_of
+            result = results_of(screen.level, session)
+            screen.post_message(Won(result))
+            self.show(result)
 
-            screen.post_message(Won(results_of(screen.level, session)))
+    def show(self, result: Results) -> None:
+        """Open the results panel over the play screen."""
+        self._shown = result
+        self.remount()
+
+    def remount(self) -> None:
+        """The screen was composed again (a resize across a breakpoint): the panel
+        on show goes back on top."""
+        if self._shown is not None and shown_results(self.screen) is None:
+            result = self._shown
+            host = self.screen.query_one(ResultsHost)
+            host.mount(ResultsPanel(result, lambda choice: self._chosen(result, choice)))
+
+    def _chosen(self, result: Results, choice: str) -> None:
+        self._shown = None
+        self.screen.focus_address()
+        if choice == "retry":
+            self.screen.action_undo()
+            self.screen.say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
+                            "then watch the request run")
+            self.screen.action_command()
+        elif result.solved and choice != "stay":
+            self.screen.post_message(ResultsChosen(result, choice))
 
     def _wrong_prediction(self) -> bool:
         """A predicted call just ended with a wrong answer: say so and show the table."""
@@ -49,20 +89,11 @@ class Outcome:
         if record is None or record is self._judged or session.prediction is None:
             return False
         self._judged = record
-        from migratelab.tui.screens.results import ResultsScreen, results_of
-
         res = results_of(screen.level, session, solved=False)
         if not res.prediction or all(c.same for c in res.prediction):
             return False
         screen.stop()
         screen.say(f"wrong prediction: {verdict(res.prediction)[2:]}; "
                    "u to undo and predict again", error=True)
-        screen.app.push_screen(ResultsScreen(res), self._after_results)
+        self.show(res)
         return True
-
-    def _after_results(self, choice: str | None) -> None:
-        if choice == "retry":
-            self.screen.action_undo()
-            self.screen.say(f"undone: predict again ({EXAMPLE_PREDICTION} is the form), "
-                            "then watch the request run")
-            self.screen.action_command()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.markdown import Markdown as RichMarkdown
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from migratelab.game.commands import Predict
@@ -54,56 +56,66 @@ def stars_text(stars: int) -> str:
     return "★" * stars + "☆" * (3 - stars)
 
 
-class ResultsScreen(ModalScreen[str]):
+class ResultsPanel(Vertical):
     """A panel over the play screen (its final status[], ret and frame map stay in
     view): par and score, the prediction table on a predict level, and the level's
     explanation of what happened in the kernel. A wrong prediction opens the same
-    panel with the table and a way to try again."""
+    panel with the table and a way to try again.
+
+    It is a layer of the play screen, not a screen of its own: a translucent modal
+    screen makes Textual draw the whole play screen again under it, twice, which
+    froze the frame for over 100 ms when a big call ended. While it is open it
+    keeps the focus (a click on a pane behind it gives the focus back) and the play
+    screen refuses its own keys (see :meth:`Outcome.is_open`); ``on_choice`` gets
+    the choice once, after the panel has gone.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "choose('next')", "Next level", id="results.next"),
         Binding("l", "choose('levels')", "Level select", id="results.levels"),
         Binding("u", "choose('retry')", "Undo and try again", id="results.retry"),
         Binding("escape", "choose('stay')", "Keep looking", id="results.stay"),
+        Binding("tab,right", "cycle(1)", "Next button", show=False),
+        Binding("shift+tab,left", "cycle(-1)", "Previous button", show=False),
     ]
 
-    def __init__(self, results: Results) -> None:
-        super().__init__()
+    def __init__(self, results: Results, on_choice: Callable[[str], None]) -> None:
+        super().__init__(id="results", classes="-solved" if results.solved else "-wrong")
         self.results = results
+        self._on_choice = on_choice
+        self._chosen = False
 
     def compose(self) -> ComposeResult:
         """The panel."""
         r = self.results
-        with Vertical(id="results", classes="-solved" if r.solved else "-wrong"):
-            with VerticalScroll(id="results-scroll"):
-                if r.solved and r.assisted:
-                    yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
-                                 markup=False)
-                    yield Static("This win was the reference solution's, so it is not recorded: "
-                                 "no stars, no ✔. The level stays open for you to solve.",
-                                 id="results-body", markup=False)
-                elif r.solved:
-                    yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
-                    yield Static(self._score(), id="results-body")
-                else:
-                    yield Static(f"✘ Not this time: {r.level.title}", id="results-title",
-                                 markup=False)
-                    yield Static("Your prediction beside what the kernel did. u undoes the "
-                                 "call (free) to predict again; Esc keeps this state on screen.",
-                                 id="results-body")
-                if r.prediction:
-                    yield PredictionTable(r.prediction, id="results-prediction")
-                if r.solved and r.level.explanation.strip():
-                    yield Static("What happened in the kernel", id="results-explain-head")
-                    yield Static(RichMarkdown(r.level.explanation),
-                                 id="results-explanation")
-            with Horizontal(id="results-buttons"):
-                if r.solved:
-                    yield Button("Next (n)", id="next", variant="success", compact=True)
-                    yield Button("Levels (l)", id="levels", compact=True)
-                else:
-                    yield Button("Try again (u)", id="retry", variant="warning", compact=True)
-                yield Button("Stay (Esc)", id="stay", compact=True)
+        with VerticalScroll(id="results-scroll"):
+            if r.solved and r.assisted:
+                yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
+                             markup=False)
+                yield Static("This win was the reference solution's, so it is not recorded: "
+                             "no stars, no ✔. The level stays open for you to solve.",
+                             id="results-body", markup=False)
+            elif r.solved:
+                yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
+                yield Static(self._score(), id="results-body")
+            else:
+                yield Static(f"✘ Not this time: {r.level.title}", id="results-title",
+                             markup=False)
+                yield Static("Your prediction beside what the kernel did. u undoes the "
+                             "call (free) to predict again; Esc keeps this state on screen.",
+                             id="results-body")
+            if r.prediction:
+                yield PredictionTable(r.prediction, id="results-prediction")
+            if r.solved and r.level.explanation.strip():
+                yield Static("What happened in the kernel", id="results-explain-head")
+                yield Static(RichMarkdown(r.level.explanation), id="results-explanation")
+        with Horizontal(id="results-buttons"):
+            if r.solved:
+                yield Button("Next (n)", id="next", variant="success", compact=True)
+                yield Button("Levels (l)", id="levels", compact=True)
+            else:
+                yield Button("Try again (u)", id="retry", variant="warning", compact=True)
+            yield Button("Stay (Esc)", id="stay", compact=True)
 
     def _score(self) -> str:
         r = self.results
@@ -119,22 +131,73 @@ class ResultsScreen(ModalScreen[str]):
                 f"\nmigrate_pages calls  {r.migrate_calls}")
 
     def on_mount(self) -> None:
-        """Focus the main button."""
-        self.query_one("#next" if self.results.solved else "#retry", Button).focus()
+        """Take the focus, and keep it."""
+        self._refocus()
+        self.watch(self.screen, "focused", self._keep_focus, init=False)
+
+    def _main_button(self) -> Button | None:
+        found = self.query("#next" if self.results.solved else "#retry")
+        return found.first(Button) if found else None
+
+    def _keep_focus(self, focused: Widget | None) -> None:
+        if focused is None or self not in focused.ancestors_with_self:
+            self.call_later(self._refocus)
+
+    def _refocus(self) -> None:
+        button = self._main_button()
+        if not self._chosen and self.is_attached and button is not None:
+            button.focus()
+
+    def action_cycle(self, step: int) -> None:
+        """Move between the panel's buttons (the panes behind it take no focus)."""
+        buttons = list(self.query(Button))
+        focused = self.screen.focused
+        at = buttons.index(focused) if isinstance(focused, Button) and focused in buttons else 0
+        buttons[(at + step) % len(buttons)].focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Dismiss with the button's choice."""
-        self.dismiss(event.button.id or "stay")
+        """Close with the button's choice."""
+        event.stop()
+        self._close(event.button.id or "stay")
 
     def action_choose(self, choice: str) -> None:
-        """Dismiss with a choice (one that this panel offers)."""
-        offered = {"next", "levels", "stay"} if self.results.solved else {"retry", "stay"}
-        if choice in offered:
-            self.dismiss(choice)
+        """Close with a choice (one that this panel offers)."""
+        if choice in self._offered():
+            self._close(choice)
+
+    def _offered(self) -> set[str]:
+        return {"next", "levels", "stay"} if self.results.solved else {"retry", "stay"}
+
+    def _close(self, choice: str) -> None:
+        if self._chosen:  # a second key in the same burst
+            return
+        self._chosen = True
+        self.remove()
+        self._on_choice(choice)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only the choices this panel offers."""
         if action == "choose" and parameters:
-            offered = {"next", "levels", "stay"} if self.results.solved else {"retry", "stay"}
-            return parameters[0] in offered
+            return parameters[0] in self._offered()
         return True
+
+
+class ResultsHost(Vertical):
+    """Where the results panel is mounted: always on the play screen, empty
+    until a call ends. Mounting the panel straight onto the screen would renumber
+    the painting order of every pane, and Textual would then repaint them all."""
+
+    def __init__(self) -> None:
+        super().__init__(id="results-host")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Centred on the height of the screen (a dock has no vertical alignment)."""
+        top = max(0, (self.screen.size.height - event.size.height) // 2)
+        if self.styles.offset.y.value != top:
+            self.styles.offset = (0, top)
+
+
+def shown_results(screen: Widget) -> ResultsPanel | None:
+    """The results panel open on ``screen``, if one is."""
+    found = screen.query(ResultsPanel)
+    return found.first() if found else None

@@ -15,6 +15,7 @@ from rich.style import Style
 from textual.reactive import reactive
 
 from migratelab.game.request_text import request_command
+from migratelab.scenario import ops as O
 from migratelab.tui.style import DIM, NOW, Flow, node_style, window_start
 from migratelab.tui.widgets.pane import LivePane
 from migratelab.tui.widgets.rows import Rows
@@ -46,6 +47,15 @@ def draft_command(draft: Draft, move_all: bool) -> str:
     nodes = [n for *_, n in runs(draft)]
     body = ", ".join(f"{p} -> {n}" for p, n in zip(parts, nodes, strict=True))
     return f"move {body}" + (" all" if move_all else "")
+
+
+def draft_request(draft: Draft, move_all: bool) -> O.MovePages | None:
+    """The composed request as the scenario op it makes (None when empty)."""
+    if not draft:
+        return None
+    return O.MovePages(entries=[O.EntryObj(id=rid, page=page, node=node)
+                                for (rid, page), node in draft.items()],
+                       flags=[flags_text(move_all)])
 
 
 def flags_text(move_all: bool) -> str:
