@@ -10,11 +10,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 
 from migratelab.tui.style import Flow, window_start
-from migratelab.tui.widgets.rows import Rows, text_rows
+from migratelab.tui.widgets.rows import Rows, row_segments, text_rows
 
 CONSOLE = Console(width=200)
 STYLES = [None, "", "bold", Style(color="red"), Style(underline=True, bold=True)]
@@ -96,3 +98,36 @@ def test_the_window_shows_the_cursor_and_turns_by_half_a_window(cursor: int, siz
     if cursor + 1 < count and (cursor + 1) % max(1, size // 2):
         assert window_start(cursor + 1, size, count) == start
     assert window_start(None, size, count) == 0
+
+
+SPAN_STYLES = st.sampled_from(["bold", "red on blue", Style(italic=True), "", "not a style"])
+
+
+UNDER = st.sampled_from([None, Style.null(), Style(bgcolor="black"), Style(color="red", bold=True)])
+
+
+def _rich(row: Text, under: Style | None) -> list[Segment]:
+    """What the pane drew before: rich's render, then the pane's style beneath."""
+    return list(Strip(list(row.render(CONSOLE))).apply_style(under or Style.null()))
+
+
+@given(st.text(alphabet="ab ▶⟦→:0", max_size=24), st.sampled_from(["", "dim", "bold red"]),
+       st.lists(st.tuples(st.integers(0, 26), st.integers(0, 8), SPAN_STYLES), max_size=8),
+       UNDER)
+def test_row_segments_are_the_segments_rich_renders(text: str, style: str,
+                                                    spans: list[tuple[int, int, object]],
+                                                    under: Style | None) -> None:
+    from rich.text import Span
+
+    row = Text(text, style=style,
+               spans=[Span(min(a, len(text)), min(a + n, len(text)), s)  # type: ignore[arg-type]
+                      for a, n, s in spans])  # (rich fails on a span past the end)
+    assert row_segments(row, CONSOLE, under) == _rich(row, under)
+
+
+@given(PARTS, UNDER)
+def test_row_segments_of_rows_built_from_parts(parts: list[tuple[str, object, bool]],
+                                               under: Style | None) -> None:
+    rows, _ = _both(parts)
+    for row in rows.rows:
+        assert row_segments(row, CONSOLE, under) == _rich(row, under)

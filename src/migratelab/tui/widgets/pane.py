@@ -20,7 +20,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Static
 
-from migratelab.tui.widgets.rows import Rows, text_rows
+from migratelab.tui.widgets.rows import Rows, row_segments, text_rows
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -151,7 +151,7 @@ class LivePane(Static):
         key = (width, base, row.plain, tuple(row.spans), row.style)
         strip = self._strips.get(key)
         if strip is None:
-            strip = Strip(list(row.render(self.app.console))).apply_style(base) \
+            strip = Strip(row_segments(row, self.app.console, base)) \
                 .extend_cell_length(width, base)
             self._strips[key] = strip
         return strip

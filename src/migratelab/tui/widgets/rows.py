@@ -12,11 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Span, Text
 
 if TYPE_CHECKING:
     from rich.console import Console, OverflowMethod
-    from rich.style import Style
 
 
 class Rows:
@@ -135,3 +136,44 @@ def text_rows(drawing: Text | Rows, width: int, console: Console) -> list[Text]:
         else:
             rows.extend(line.wrap(console, width, overflow=drawing.overflow))
     return rows
+
+
+def row_segments(row: Text, console: Console, under: Style | None = None) -> list[Segment]:
+    """The segments rich's ``Text.render`` makes of one row, with ``under``
+    beneath every style (as ``Segment.apply_style`` puts it), for less.
+
+    A row built from parts has spans that follow each other without overlap;
+    then each cell has the row's style plus at most one span's, and rich's
+    general walk (sorting span edges, a stack of open spans) is not needed. A
+    row uses a few styles many times, so each is combined once. Any other row
+    (a span inside another, out of order) is rendered by rich.
+    """
+    text = row.plain
+    spans = row.spans
+    end = 0
+    for span in spans:
+        if span.start < end or span.end > len(text):
+            return list(Segment.apply_style(row.render(console), under or None))
+        end = max(end, span.end)
+    if not spans:
+        return [Segment(text, under or None)]
+    null = Style.null()
+    base = console.get_style(row.style, default=null)
+    if under:
+        base = under + base
+    combined: dict[str | Style, Style] = {}
+    out: list[Segment] = []
+    at = 0
+    for span in spans:
+        if span.end <= span.start:
+            continue
+        if span.start > at:
+            out.append(Segment(text[at:span.start], base))
+        style = combined.get(span.style)
+        if style is None:
+            style = combined[span.style] = base + console.get_style(span.style, default=null)
+        out.append(Segment(text[span.start:span.end], style))
+        at = span.end
+    if at < len(text):
+        out.append(Segment(text[at:], base))
+    return out
