@@ -152,7 +152,9 @@ class Browser:
         end = loop.time() + timeout
         while not await self.evaluate(expression):
             if loop.time() > end:
-                raise TimeoutError(f"page never satisfied: {expression}")
+                tail = await self.evaluate("(window.__mlText || '').slice(-3000)")
+                raise TimeoutError(f"page never satisfied: {expression}; the page's last "
+                                   f"text: {tail!r}")
             await asyncio.sleep(0.2)
 
     async def press(self, *keys: str, pause: float = 0.15) -> None:

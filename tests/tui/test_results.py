@@ -13,7 +13,7 @@ from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.help import help_markdown, key_name
 from migratelab.tui.screens.level_select import LevelSelectScreen
 from migratelab.tui.screens.play import PlayScreen
-from migratelab.tui.screens.results import Results, shown_results
+from migratelab.tui.screens.results import Results, ResultsHost, shown_results
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.prediction_table import PredictionTable, compare, table
 from migratelab.tui.widgets.request_pane import RequestPane
@@ -283,3 +283,4 @@ async def test_results_panel_is_modal_over_the_play_screen_and_survives_a_resize
         await pilot.pause()
         assert shown_results(play) is None and isinstance(app.focused, AddressSpace)
         assert play.session.syscalls == 1  # Esc keeps the state: nothing was undone
+        assert not play.query_one(ResultsHost).display  # hidden: no frame visits it

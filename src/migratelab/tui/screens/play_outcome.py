@@ -68,7 +68,7 @@ class Outcome:
         if self._shown is not None and shown_results(self.screen) is None:
             result = self._shown
             host = self.screen.query_one(ResultsHost)
-            host.mount(ResultsPanel(result, lambda choice: self._chosen(result, choice)))
+            host.show(ResultsPanel(result, lambda choice: self._chosen(result, choice)))
 
     def _chosen(self, result: Results, choice: str) -> None:
         self._shown = None

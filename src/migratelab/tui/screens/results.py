@@ -66,18 +66,10 @@ class ResultsPanel(Vertical):
     screen makes Textual draw the whole play screen again under it, twice, which
     froze the frame for over 100 ms when a big call ended. While it is open it
     keeps the focus (a click on a pane behind it gives the focus back) and the play
-    screen refuses its own keys (see :meth:`Outcome.is_open`); ``on_choice`` gets
-    the choice once, after the panel has gone.
+    screen refuses its own keys (see :meth:`Outcome.is_open`); its keys are the
+    host's (:class:`ResultsHost`). ``on_choice`` gets the choice once, after the
+    panel has gone.
     """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "choose('next')", "Next level", id="results.next"),
-        Binding("l", "choose('levels')", "Level select", id="results.levels"),
-        Binding("u", "choose('retry')", "Undo and try again", id="results.retry"),
-        Binding("escape", "choose('stay')", "Keep looking", id="results.stay"),
-        Binding("tab,right", "cycle(1)", "Next button", show=False),
-        Binding("shift+tab,left", "cycle(-1)", "Previous button", show=False),
-    ]
 
     def __init__(self, results: Results, on_choice: Callable[[str], None]) -> None:
         super().__init__(id="results", classes="-solved" if results.solved else "-wrong")
@@ -148,47 +140,83 @@ class ResultsPanel(Vertical):
         if not self._chosen and self.is_attached and button is not None:
             button.focus()
 
-    def action_cycle(self, step: int) -> None:
-        """Move between the panel's buttons (the panes behind it take no focus)."""
-        buttons = list(self.query(Button))
-        focused = self.screen.focused
-        at = buttons.index(focused) if isinstance(focused, Button) and focused in buttons else 0
-        buttons[(at + step) % len(buttons)].focus()
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """Close with the button's choice."""
         event.stop()
         self._close(event.button.id or "stay")
 
-    def action_choose(self, choice: str) -> None:
+    def choose(self, choice: str) -> None:
         """Close with a choice (one that this panel offers)."""
-        if choice in self._offered():
+        if choice in self.offered():
             self._close(choice)
 
-    def _offered(self) -> set[str]:
+    def offered(self) -> set[str]:
+        """The choices this panel offers."""
         return {"next", "levels", "stay"} if self.results.solved else {"retry", "stay"}
 
     def _close(self, choice: str) -> None:
         if self._chosen:  # a second key in the same burst
             return
         self._chosen = True
+        if isinstance(self.parent, ResultsHost):
+            self.parent.display = False
         self.remove()
         self._on_choice(choice)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer shows only the choices this panel offers."""
-        if action == "choose" and parameters:
-            return parameters[0] in self._offered()
-        return True
 
-
-class ResultsHost(Vertical):
-    """Where the results panel is mounted: always on the play screen, empty
+class ResultsHost(Vertical, can_focus=True):
+    """Where the results panel is mounted: always on the play screen, hidden
     until a call ends. Mounting the panel straight onto the screen would renumber
-    the painting order of every pane, and Textual would then repaint them all."""
+    the painting order of every pane, and Textual would then repaint them all.
+
+    The panel's keys are bound here: the host takes the focus the moment the
+    panel is put up (a key typed right after the winning one must reach the
+    panel, and focusing a widget that is still mounting happens later).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "choose('next')", "Next level", id="results.next"),
+        Binding("l", "choose('levels')", "Level select", id="results.levels"),
+        Binding("u", "choose('retry')", "Undo and try again", id="results.retry"),
+        Binding("escape", "choose('stay')", "Keep looking", id="results.stay"),
+        Binding("tab,right", "cycle(1)", "Next button", show=False),
+        Binding("shift+tab,left", "cycle(-1)", "Previous button", show=False),
+    ]
 
     def __init__(self) -> None:
         super().__init__(id="results-host")
+
+    def show(self, panel: ResultsPanel) -> None:
+        """Put ``panel`` up and take the keys."""
+        self.display = True
+        self.mount(panel)
+        self.screen.set_focus(self)
+
+    def _panel(self) -> ResultsPanel | None:
+        found = self.query(ResultsPanel)
+        return found.first() if found else None
+
+    def action_choose(self, choice: str) -> None:
+        """The choice, if the panel offers it."""
+        panel = self._panel()
+        if panel is not None:
+            panel.choose(choice)
+
+    def action_cycle(self, step: int) -> None:
+        """Move between the panel's buttons (the panes behind it take no focus)."""
+        buttons = list(self.query(Button))
+        if not buttons:
+            return
+        focused = self.screen.focused
+        at = buttons.index(focused) if isinstance(focused, Button) and focused in buttons else 0
+        buttons[(at + step) % len(buttons)].focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer shows only the choices the panel offers."""
+        panel = self._panel()
+        if action == "choose" and parameters:
+            return panel is not None and parameters[0] in panel.offered()
+        return panel is not None
 
     def on_resize(self, event: events.Resize) -> None:
         """Centred on the height of the screen (a dock has no vertical alignment)."""

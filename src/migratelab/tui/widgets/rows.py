@@ -77,8 +77,12 @@ class Rows:
         return self.plain
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Rows) and self.rows == other.rows
-                and self.no_wrap == other.no_wrap and self.overflow == other.overflow)
+        if not isinstance(other, Rows) or (self.no_wrap, self.overflow) != (other.no_wrap,
+                                                                            other.overflow):
+            return False
+        # the same parts: equal without building a row (a pane that did not change
+        # is drawn the same way, part by part)
+        return self._parts == other._parts or self.rows == other.rows
 
     def __rich__(self) -> Text:
         """One text (for anything that prints the drawing as a whole)."""
