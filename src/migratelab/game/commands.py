@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from migratelab.game.tool_commands import TOOL_VERBS, Tool, ToolError, parse_tool
@@ -251,8 +251,8 @@ def _touch(words: list[str], regions: Mapping[str, int] | None) -> list[O.Op]:
     if not words or len(words) > 2 or (len(words) == 2 and words[1] not in ("read", "write")):
         raise CommandError("usage: touch REGION[a:b] [read]")
     sel = _selection(words[0], regions)
-    mode = words[1] if len(words) == 2 else "write"
-    return [O.Touch(id=sel.region, pages=[_range(sel)], mode=mode)]  # type: ignore[arg-type]
+    mode: Literal["write", "read"] = "read" if words[1:] == ["read"] else "write"
+    return [O.Touch(id=sel.region, pages=[_range(sel)], mode=mode)]
 
 
 def _sel_op(make: Callable[[Selection], O.Op], usage: str
@@ -366,7 +366,8 @@ def _status_list(text: str, what: str) -> tuple[str, ...]:
 def _predict(rest: str) -> Predict:
     """``ret=0 errno=ENOMEM status=1,-EBUSY after=1,0``; a bare int is ret and a
     bare comma list is status."""
-    values: dict[str, object] = {}
+    answer = Predict()
+    given = False
     for word in rest.split():
         key, eq, val = word.partition("=")
         if not eq:
@@ -375,16 +376,19 @@ def _predict(rest: str) -> Predict:
         if key == "ret":
             if not val.lstrip("-").isdigit():
                 raise CommandError(f"ret: expected an integer, got {val!r}")
-            values["ret"] = int(val)
+            answer = replace(answer, ret=int(val))
         elif key == "errno":
             name = val.upper().lstrip("-")
-            values["errno"] = None if name in ("NONE", "0", "") else name
             if name not in ("NONE", "0", "") and name not in E.BY_NAME:
                 raise CommandError(f"errno: unknown name {val!r}")
-        elif key in ("status", "after", "after_nodes"):
-            values["status" if key == "status" else "after_nodes"] = _status_list(val, key)
+            answer = replace(answer, errno=None if name in ("NONE", "0", "") else name)
+        elif key == "status":
+            answer = replace(answer, status=_status_list(val, key))
+        elif key in ("after", "after_nodes"):
+            answer = replace(answer, after_nodes=_status_list(val, key))
         else:
             raise CommandError(f"unknown field {key!r} (ret, errno, status, after)")
-    if not values:
+        given = True
+    if not given:
         raise CommandError(f"usage: {EXAMPLE_PREDICTION} [errno=NAME] [after=...]")
-    return Predict(**values)  # type: ignore[arg-type]
+    return answer
