@@ -24,6 +24,7 @@ from textual.strip import Strip
 from migratelab.game.records import Change, FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
+from migratelab.tui.widgets.pane import SeenThisCall
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -78,8 +79,7 @@ class FrameMap(ScrollView):
         self._marks: tuple[tuple[int, int], dict[tuple[int, int], tuple[FrameChange, ...]]] = (
             (-1, -1), {})
         #: Nodes whose frames the current call changed so far (and the call).
-        self._touched: set[int] = set()
-        self._call: object = None
+        self._touched: SeenThisCall[int] = SeenThisCall()
 
     def watch_version(self) -> None:
         """Repaint the visible lines whose frames or marks changed."""
@@ -118,12 +118,10 @@ class FrameMap(ScrollView):
     def _layout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width or 60
         live = self.session.live
-        if live is not self._call:
-            self._call, self._touched = live, set()
-        # a node's "last step" row stays for the rest of the call once it had one:
-        # rows that come and go would lay the whole screen out again at each step
-        self._touched |= {c.node for c in self._changes()}
-        touched = self._touched if live is not None and not live.done else set()
+        # a node's "last step" row stays for the rest of the call once it had one
+        touched = self._touched.see(live, (c.node for c in self._changes()))
+        if live is None or live.done:
+            touched = set()
         key = (len(self.session.view().nodes), width, hash(frozenset(touched)))
         if key == self._key and self._rows:
             return

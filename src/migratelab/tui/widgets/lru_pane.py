@@ -13,7 +13,7 @@ from rich.style import Style
 
 from migratelab.game.machine_view import LruListView
 from migratelab.tui.style import BOLD, DIM, node_style
-from migratelab.tui.widgets.pane import LivePane
+from migratelab.tui.widgets.pane import LivePane, SeenThisCall
 from migratelab.tui.widgets.rows import Rows
 
 SHORT = {"inactive_anon": "inactive anon", "active_anon": "active anon",
@@ -39,26 +39,21 @@ class LruPane(LivePane):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._seen: set[tuple[int, str]] = set()
-        self._seen_call: object = None
+        self._seen: SeenThisCall[tuple[int, str]] = SeenThisCall()
 
     def draw(self) -> RenderableType:
         """One block per node."""
         t = Rows(no_wrap=True, overflow="ellipsis")
         machine = self.session.view()
-        live = self.session.live
-        if live is not self._seen_call:
-            self._seen_call = live
-            self._seen = set()
-        for node in machine.lru:
-            self._seen.update((node.nid, lst.name) for lst in node.lists if lst.folios)
+        seen = self._seen.see(self.session.live, ((node.nid, lst.name) for node in machine.lru
+                                                  for lst in node.lists if lst.folios))
         first = True
         for node in machine.lru:
             if not first:
                 t.append("\n")
             first = False
             t.append(f"node {node.nid}", node_style(node.nid) + BOLD)
-            shown = [lst for lst in node.lists if (node.nid, lst.name) in self._seen]
+            shown = [lst for lst in node.lists if (node.nid, lst.name) in seen]
             if not shown and not node.isolated_pages:
                 t.append("  all lists empty", DIM)
                 continue

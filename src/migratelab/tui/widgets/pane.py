@@ -9,7 +9,8 @@ re-renders (border, background, colour filters) every line it is told is dirty.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from rich.console import RenderableType
 from rich.style import Style
@@ -24,6 +25,29 @@ from migratelab.tui.widgets.rows import Rows, row_segments, text_rows
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
+
+
+T = TypeVar("T")
+
+
+class SeenThisCall(Generic[T]):
+    """What a pane has shown during the current call, kept until the call is over.
+
+    Something that appeared once stays drawn for the rest of the call (a list
+    that empties, a node's "last step" row): rows that come and go would lay the
+    whole screen out again at each step, and the player sees a folio leave.
+    """
+
+    def __init__(self) -> None:
+        self._call: object = None
+        self._seen: set[T] = set()
+
+    def see(self, call: object, items: Iterable[T]) -> set[T]:
+        """Add ``items``; everything seen in ``call`` (a new call starts afresh)."""
+        if call is not self._call:
+            self._call, self._seen = call, set()
+        self._seen.update(items)
+        return self._seen
 
 
 def _same(a: Text, b: Text) -> bool:
