@@ -86,9 +86,9 @@ def test_progress_roundtrip_and_corrupt_file(data_dir: Path) -> None:
 
 
 def test_undo_by_replay_on_a_big_world(monkeypatch: pytest.MonkeyPatch) -> None:
-    from migratelab.game import session as S
+    from migratelab.game import undo
 
-    monkeypatch.setattr(S, "DEEPCOPY_MAX_FOLIOS", 0)
+    monkeypatch.setattr(undo, "DEEPCOPY_MAX_FOLIOS", 0)
     s = demo_level(pages=16, mem_mb=16).session()
     s.submit(parse("move A[0:8] -> 1", s.regions()))
     s.finish()
@@ -118,3 +118,28 @@ def test_a_step_that_moves_frames_says_so_whatever_its_event() -> None:
             assert s.changed & Change.NODES and s.changed & Change.ADDRESS, s.last_event
         before = now
     assert moved_steps == 1 and before == 512
+
+
+def test_per_version_works_an_answer_out_once_per_version() -> None:
+    s = demo_level(pages=16, mem_mb=16).session()
+    calls: list[int] = []
+
+    def count(session: object) -> int:
+        calls.append(s.version)
+        return len(calls)
+
+    assert s.per_version(count) == 1 and s.per_version(count) == 1  # kept
+    s.submit(parse("move A[0:8] -> 1", s.regions()))
+    assert s.per_version(count) == 2  # a new version: worked out again
+    assert calls == [0, 1]
+
+
+def test_the_status_histogram_counts_the_whole_call() -> None:
+    from migratelab.tui.widgets.status_pane import histogram
+
+    s = demo_level(pages=16, mem_mb=16).session()
+    s.submit(parse("move A[0:4] -> 1, A[4:6] -> 0", s.regions()))
+    assert histogram(s) == [("?", 6)]  # nothing stored yet
+    s.finish()
+    # four entries moved to node 1; two were asked for node 0, where they already are
+    assert histogram(s) == [("0", 2), ("1", 4)]

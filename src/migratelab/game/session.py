@@ -4,20 +4,17 @@ The session owns a :class:`ScenarioRunner` and the history of syscall records.
 A call is started with :meth:`Session.submit` and advanced one trace event at a
 time with :meth:`Session.step`; :class:`LiveCall` (``status[]`` filling in, the
 batch being built, ``migrate_pages`` in progress) is derived only from events.
-Undo restores a deep copy of the runner taken before the last syscall when the
-world is small, and otherwise replays every earlier syscall on a fresh world
-(the engine is deterministic; deep-copying a 1 GiB process's linked LRU lists
-overflows Python's recursion limit). Undo does not count against par. Nothing
+Undo restores the world from before the last syscall (see :mod:`.undo`); it
+does not count against par. Nothing
 here imports a UI."""
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from migratelab.game import undo
 from migratelab.game.explain import Explanation, explain
 from migratelab.game.live import Observer
 from migratelab.game.machine_view import Labels, MachineView
@@ -43,19 +40,15 @@ WATCH_MAX_ENTRIES = 4096
 class SessionError(Exception):
     """An intent the session cannot carry out; the message is shown inline."""
 
-
-#: Worlds with at most this many folios are snapshotted with deepcopy.
-DEEPCOPY_MAX_FOLIOS = 4096
-
 Intent = O.MovePages | O.Query | O.LruAddDrainAll | O.LruAddDrain
 
 
-@dataclass(slots=True)
-class _Snapshot:
-    runner: ScenarioRunner | None  # None: rebuild by replaying ``ops``
-    history: list[dict[str, Any]]
-    commands: list[str]
-    ops: list[O.Op]
+T = TypeVar("T")
+
+
+def _judge(session: Session) -> tuple[bool, str]:
+    assert session.goal_check is not None
+    return session.goal_check(session.runner, session.history, session.prediction)
 
 
 class Session:
@@ -84,7 +77,8 @@ class Session:
         #: The last finished call, as the UI shows it.
         self.last_call: CallRecord | None = None
         self._stamp, self._parts = 0, dict[Change, int]()
-        self._goal: tuple[int, tuple[bool, str]] | None = None
+        #: per_version's answers: function -> (version, answer)
+        self._memo: dict[Callable[[Session], object], tuple[int, object]] = {}
         #: What the last step changed (setting it stamps the parts: :meth:`part_version`).
         self.changed = Change.NONE
         #: Bumped on every state change; views key their caches on it.
@@ -95,7 +89,7 @@ class Session:
         self._view: MachineView | None = None
         self._view_runner: ScenarioRunner | None = None
         self._pending: PendingSyscall | None = None
-        self._undo: list[_Snapshot] = []
+        self._undo: list[undo.Snapshot] = []
         #: Everything applied to the world, in order (replayed by undo on big worlds).
         self._ops: list[O.Op] = []
         #: A "show solution" replay drove this session: its win is not the player's.
@@ -183,10 +177,19 @@ class Session:
             return False, "sandbox: no goal"
         if self.busy:
             return False, "a call is in progress"
-        if self._goal is None or self._goal[0] != self.version:  # a 1 GiB check is slow
-            self._goal = (self.version, self.goal_check(self.runner, self.history,
-                                                        self.prediction))
-        return self._goal[1]
+        return self.per_version(_judge)  # a 1 GiB check is slow
+
+    def per_version(self, compute: Callable[[Session], T]) -> T:
+        """``compute(self)``, worked out once per version of the session.
+
+        For answers that walk the whole world or call (the goal, status[]'s
+        counts): the engine thread works them out before it hands a big call
+        back, so the UI's loop finds them ready.
+        """
+        kept = self._memo.get(compute)
+        if kept is None or kept[0] != self.version:
+            kept = self._memo[compute] = (self.version, compute(self))
+        return cast(T, kept[1])
 
     def stars(self) -> int:
         """Par stars: 3 at or under par, 2 within twice par, else 1."""
@@ -195,21 +198,11 @@ class Session:
         return 2 if self.syscalls <= 2 * self.par else 1
 
     # -- intents ---------------------------------------------------------------------
-    def _snapshot(self) -> _Snapshot:
-        small = len(self.runner.k.folios) <= DEEPCOPY_MAX_FOLIOS
-        return _Snapshot(copy.deepcopy(self.runner) if small else None, list(self.history),
-                         list(self.commands), list(self._ops))
+    def _snapshot(self) -> undo.Snapshot:
+        return undo.take(self.runner, self.history, self.commands, self._ops)
 
-    def _restore(self, snap: _Snapshot) -> None:
-        if snap.runner is not None:
-            self.runner = snap.runner
-        else:
-            runner = self._fresh()
-            runner.detail = False
-            for i, op in enumerate(snap.ops):
-                runner.apply(op, i, runner.proc)
-            runner.detail = True
-            self.runner = runner
+    def _restore(self, snap: undo.Snapshot) -> None:
+        self.runner = undo.rebuild(snap, self._fresh)
         self.history, self.commands, self._ops = snap.history, snap.commands, snap.ops
         self._view = None  # it holds the old world: let it go
 

@@ -8,7 +8,6 @@ and a histogram of the whole.
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -27,18 +26,10 @@ if TYPE_CHECKING:
 WINDOW = 32
 
 
-class _Kept:
-    """The last histogram and what it was counted from."""
-
-    def __init__(self) -> None:
-        #: (session version, id of the status list); the session is held weakly (a
-        #: new session at the same address must not match, nor an old one be kept)
-        self.key: tuple[int, int] | None = None
-        self.session: weakref.ref[Session] | None = None
-        self.counts: list[tuple[str, int]] = []
-
-
-_KEPT = _Kept()
+def _counts(session: Session) -> list[tuple[str, int]]:
+    live = session.live
+    counts = Counter(live.status if live is not None else [])  # ints: fast on 262,144
+    return sorted(("?" if k == E.UNSET else E.status_str(k), v) for k, v in counts.items())
 
 
 def histogram(session: Session) -> list[tuple[str, int]]:
@@ -47,15 +38,7 @@ def histogram(session: Session) -> list[tuple[str, int]]:
     Counting 262,144 entries takes 20 ms: the engine thread counts them before it
     hands a big call back, so the final redraw on the UI's loop does not.
     """
-    live = session.live
-    status = live.status if live is not None else []
-    key = (session.version, id(status))
-    if _KEPT.key != key or _KEPT.session is None or _KEPT.session() is not session:
-        counts = Counter(status)  # ints first: fast on a 262,144-entry request
-        _KEPT.counts = sorted(("?" if k == E.UNSET else E.status_str(k), v)
-                              for k, v in counts.items())
-        _KEPT.key, _KEPT.session = key, weakref.ref(session)
-    return _KEPT.counts
+    return session.per_version(_counts)
 
 
 def ret_text(ret: int | None, errno: str | None) -> Text:
