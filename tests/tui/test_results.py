@@ -283,4 +283,4 @@ async def test_results_panel_is_modal_over_the_play_screen_and_survives_a_resize
         await pilot.pause()
         assert shown_results(play) is None and isinstance(app.focused, AddressSpace)
         assert play.session.syscalls == 1  # Esc keeps the state: nothing was undone
-        assert not play.query_one(ResultsHost).display  # hidden: no frame visits it
+        assert not play.query_one(ResultsHost).visible  # hidden: no frame visits it

@@ -65,9 +65,9 @@ class Outcome:
     def remount(self) -> None:
         """The screen was composed again (a resize across a breakpoint): the panel
         on show goes back on top."""
-        if self._shown is not None and shown_results(self.screen) is None:
+        host = self.screen.query_one(ResultsHost)
+        if self._shown is not None and shown_results(self.screen) is None and not host.pending:
             result = self._shown
-            host = self.screen.query_one(ResultsHost)
             host.show(ResultsPanel(result, lambda choice: self._chosen(result, choice)))
 
     def _chosen(self, result: Results, choice: str) -> None:

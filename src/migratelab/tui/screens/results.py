@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.markdown import Markdown as RichMarkdown
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -159,7 +158,7 @@ class ResultsPanel(Vertical):
             return
         self._chosen = True
         if isinstance(self.parent, ResultsHost):
-            self.parent.display = False
+            self.parent.visible = False
         self.remove()
         self._on_choice(choice)
 
@@ -169,9 +168,10 @@ class ResultsHost(Vertical, can_focus=True):
     until a call ends. Mounting the panel straight onto the screen would renumber
     the painting order of every pane, and Textual would then repaint them all.
 
-    The panel's keys are bound here: the host takes the focus the moment the
-    panel is put up (a key typed right after the winning one must reach the
-    panel, and focusing a widget that is still mounting happens later).
+    The panel's keys are bound here, on its parent, so they work wherever in
+    the panel the focus is. It sits a fixed two rows down, under the title and
+    the narration: centring it would cost one more layout of the whole screen
+    once its height is known.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -185,12 +185,26 @@ class ResultsHost(Vertical, can_focus=True):
 
     def __init__(self) -> None:
         super().__init__(id="results-host")
+        #: A panel is on its way up (see :meth:`show`).
+        self.pending = False
 
     def show(self, panel: ResultsPanel) -> None:
-        """Put ``panel`` up and take the keys."""
-        self.display = True
-        self.mount(panel)
-        self.screen.set_focus(self)
+        """Put ``panel`` up and take the keys, once the frame being made is out.
+
+        The call's last frame goes first: making the panel (its markdown, its
+        buttons) and laying it out in the same frame held the screen still for
+        over 100 ms at the end of a big call. The play screen refuses its keys
+        from now on (:meth:`Outcome.is_open`).
+        """
+        self.pending = True
+        self.call_after_refresh(self._put_up, panel)
+
+    async def _put_up(self, panel: ResultsPanel) -> None:
+        self.pending = False
+        if not self.is_attached:  # the screen was composed again meanwhile
+            return
+        self.visible = True
+        await self.mount(panel)  # (the panel then takes the focus: one change, one footer)
 
     def _panel(self) -> ResultsPanel | None:
         found = self.query(ResultsPanel)
@@ -217,12 +231,6 @@ class ResultsHost(Vertical, can_focus=True):
         if action == "choose" and parameters:
             return panel is not None and parameters[0] in panel.offered()
         return panel is not None
-
-    def on_resize(self, event: events.Resize) -> None:
-        """Centred on the height of the screen (a dock has no vertical alignment)."""
-        top = max(0, (self.screen.size.height - event.size.height) // 2)
-        if self.styles.offset.y.value != top:
-            self.styles.offset = (0, top)
 
 
 def shown_results(screen: Widget) -> ResultsPanel | None:
