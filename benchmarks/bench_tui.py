@@ -12,7 +12,8 @@ Prints:
   scrolling while ``r`` runs a 4,096-entry call at 2,000 events/s. Keys are
   typed 20-50 ms apart, as a person types or a held key repeats; scroll and
   step are also timed with each key sent the moment the last frame is out,
-  which Textual's frame clock (60 frames a second) holds to about 16.7 ms;
+  which Textual's frame clock (120 frames a second here, one or two periods
+  after a long frame) holds back;
 * ``e`` on the 262,144-entry call: time to the end, the longest gap between two
   frames written until the end is drawn, and the longest stall of the event
   loop (a 5 ms probe timer), counted until the results panel (the call met
