@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Generator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from migratelab.kernel.folio import HPAGE_NR, PG_ISOLATED, PG_LRU, Folio
 from migratelab.kernel.lru import lru_of
@@ -59,7 +59,7 @@ def checked(k: Kernel, gen: Generator[Event, None, R]) -> Generator[Event, None,
             event = next(gen)
         except StopIteration as stop:
             check(k)
-            return stop.value  # type: ignore[no-any-return]
+            return cast(R, stop.value)  # StopIteration carries the generator's R as Any
         check(k)
         yield event
 

@@ -110,8 +110,9 @@ class AddressSpace(ScrollView, can_focus=True):
             super().__init__()
             self.text = text
 
-    def __init__(self, session: Session, cursor: int = 0, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, session: Session, cursor: int = 0, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.session = session
         self.set_reactive(AddressSpace.cursor, cursor)
         #: First line of each region's header; rows are computed on demand, so a

@@ -43,6 +43,6 @@ class CommandLine(Input):
         """Ask the screen to give the focus back to the address space."""
         self.post_message(self.Leave())
 
-    def __init__(self, regions: Callable[[], Mapping[str, int]], **kwargs: object) -> None:
-        super().__init__(placeholder=PLACEHOLDER, suggester=CommandSuggester(regions),
-                         **kwargs)  # type: ignore[arg-type]
+    def __init__(self, regions: Callable[[], Mapping[str, int]], *,
+                 id: str | None = None) -> None:
+        super().__init__(placeholder=PLACEHOLDER, suggester=CommandSuggester(regions), id=id)

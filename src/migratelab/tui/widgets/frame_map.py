@@ -65,8 +65,8 @@ class FrameMap(ScrollView):
     DEFAULT_CLASSES = "pane"
     version: reactive[int] = reactive(-1, repaint=False)
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.session = session
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
         #: (node, first block) rows; first -1: the node's header, -2: its last-step line,

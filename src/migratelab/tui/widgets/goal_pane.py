@@ -29,8 +29,9 @@ def _reflow(markdown: str) -> str:
 class GoalPane(LivePane):
     """Goal text, whether it is met, and the hint ladder so far."""
 
-    def __init__(self, session: Session, level: PlayLevel, **kwargs: object) -> None:
-        super().__init__(session, **kwargs)
+    def __init__(self, session: Session, level: PlayLevel, *,
+                 id: str | None = None) -> None:
+        super().__init__(session, id=id)
         self.level = level
 
     hints_shown: reactive[int] = reactive(0, repaint=False)

@@ -15,8 +15,9 @@ class Legend(Widget):
 
     DEFAULT_CSS = "Legend { height: auto; }"
 
-    def __init__(self, entries: list[tuple[str, Style, str]], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, entries: list[tuple[str, Style, str]], *,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
         self.entries = entries
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:

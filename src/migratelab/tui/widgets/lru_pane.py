@@ -8,6 +8,8 @@ one word, so a node with nothing on its lists takes one line.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import RenderableType
 from rich.style import Style
 
@@ -15,6 +17,9 @@ from migratelab.game.machine_view import LruListView
 from migratelab.tui.style import BOLD, DIM, node_style
 from migratelab.tui.widgets.pane import LivePane, SeenThisCall
 from migratelab.tui.widgets.rows import Rows
+
+if TYPE_CHECKING:
+    from migratelab.game.session import Session
 
 SHORT = {"inactive_anon": "inactive anon", "active_anon": "active anon",
          "inactive_file": "inactive file", "active_file": "active file",
@@ -37,8 +42,8 @@ class LruPane(LivePane):
     so a folio is seen leaving it.
     """
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(session, id=id)
         self._seen: SeenThisCall[tuple[int, str]] = SeenThisCall()
 
     def draw(self) -> RenderableType:

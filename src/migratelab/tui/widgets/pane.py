@@ -62,8 +62,9 @@ class LivePane(Static):
     FIXED_HEIGHT = False
     version: reactive[int] = reactive(-1, repaint=False)
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, session: Session, *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.session = session
         #: The last drawing as draw() made it (None: draw again when painted).
         self._fresh: RenderableType | None = None
