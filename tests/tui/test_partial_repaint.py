@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from migratelab.tui.app import MigrateLabApp
 from migratelab.tui.screens.play import PlayScreen
+from migratelab.tui.screens.results import ResultsHost, shown_results
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.frame_map import FrameMap
 from migratelab.tui.widgets.pane import LivePane
@@ -28,9 +29,33 @@ def _text(app: MigrateLabApp) -> str:
     return re.sub(r"terminal-\d+", "terminal", app.export_screenshot())
 
 
-async def _same_as_from_scratch(app: MigrateLabApp, pilot: Pilot[None], where: str) -> None:
+async def _settled(app: MigrateLabApp, pilot: Pilot[None]) -> None:
+    """Paused until a results panel on its way up (after the call's last frame) is up."""
     await pilot.pause()
+    screen = app.screen
+    if not isinstance(screen, PlayScreen):
+        return
+    host = screen.query_one(ResultsHost)
+    for _ in range(100):
+        panel = shown_results(screen)
+        if not screen.outcome.is_open or (not host.pending and panel is not None
+                                          and panel.is_mounted):
+            break
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+async def _same_as_from_scratch(app: MigrateLabApp, pilot: Pilot[None], where: str) -> None:
+    await _settled(app, pilot)
+    # the panel grows into its height over a few frames: wait for the screen to stop
+    # changing (a stale row does not change by waiting)
     shown = _text(app)
+    for _ in range(20):
+        await pilot.pause(0.05)
+        again = _text(app)
+        if again == shown:
+            break
+        shown = again
     for w in app.screen.query("*"):
         if isinstance(w, LivePane):
             w._fresh = w._rows = None
