@@ -5,8 +5,7 @@ A call is started with :meth:`Session.submit` and advanced one trace event at a
 time with :meth:`Session.step`; :class:`LiveCall` (``status[]`` filling in, the
 batch being built, ``migrate_pages`` in progress) is derived only from events.
 Undo restores the world from before the last syscall (see :mod:`.undo`); it
-does not count against par. Nothing
-here imports a UI."""
+does not count against par. Nothing here imports a UI."""
 
 from __future__ import annotations
 
@@ -40,9 +39,8 @@ WATCH_MAX_ENTRIES = 4096
 class SessionError(Exception):
     """An intent the session cannot carry out; the message is shown inline."""
 
+
 Intent = O.MovePages | O.Query | O.LruAddDrainAll | O.LruAddDrain
-
-
 T = TypeVar("T")
 
 

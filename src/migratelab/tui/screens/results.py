@@ -206,13 +206,9 @@ class ResultsHost(Vertical, can_focus=True):
         self.visible = True
         await self.mount(panel)  # (the panel then takes the focus: one change, one footer)
 
-    def _panel(self) -> ResultsPanel | None:
-        found = self.query(ResultsPanel)
-        return found.first() if found else None
-
     def action_choose(self, choice: str) -> None:
         """The choice, if the panel offers it."""
-        panel = self._panel()
+        panel = shown_results(self)
         if panel is not None:
             panel.choose(choice)
 
@@ -227,13 +223,13 @@ class ResultsHost(Vertical, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The footer shows only the choices the panel offers."""
-        panel = self._panel()
+        panel = shown_results(self)
         if action == "choose" and parameters:
             return panel is not None and parameters[0] in panel.offered()
         return panel is not None
 
 
-def shown_results(screen: Widget) -> ResultsPanel | None:
-    """The results panel open on ``screen``, if one is."""
-    found = screen.query(ResultsPanel)
+def shown_results(within: Widget) -> ResultsPanel | None:
+    """The results panel open in ``within`` (a play screen, or the host), if one is."""
+    found = within.query(ResultsPanel)
     return found.first() if found else None
