@@ -25,6 +25,7 @@ from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.frame_map import FrameMap
 from migratelab.tui.widgets.goal_pane import GoalPane
+from migratelab.tui.widgets.kept_lines import KeptHorizontal, KeptVerticalScroll
 from migratelab.tui.widgets.legend import Legend
 from migratelab.tui.widgets.lru_pane import LruPane
 from migratelab.tui.widgets.notes import ExplainPane
@@ -102,18 +103,18 @@ def compose_panes(screen: PlayScreen, mode: str) -> ComposeResult:
                 with TabPane("Goal", id="tab-goal"), VerticalScroll():
                     yield goal
         return
-    with Horizontal(id="main"):
-        with VerticalScroll(id="col-call"):
+    with KeptHorizontal(id="main"):
+        with KeptVerticalScroll(id="col-call"):
             yield address
             yield legend
             yield request
             yield status  # above the batch, which grows as migrate_pages() runs
             yield batch
-        with VerticalScroll(id="col-machine"):
+        with KeptVerticalScroll(id="col-machine"):
             yield nodes
             yield lru
             yield pagevecs
-        with VerticalScroll(id="col-side"):
+        with KeptVerticalScroll(id="col-side"):
             yield goal
             yield explain
             if mode == "wide":

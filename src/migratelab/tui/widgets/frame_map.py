@@ -24,6 +24,7 @@ from textual.strip import Strip
 from migratelab.game.records import Change, FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
+from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.pane import SeenThisCall
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def block_cell(block: BlockView) -> tuple[str, Style]:
     return "?", DIM
 
 
-class FrameMap(ScrollView):
+class FrameMap(ScrollView, KeptLines):
     """Every node's blocks; one widget, however many thousand cells."""
 
     DEFAULT_CLASSES = "pane"
