@@ -52,7 +52,7 @@ class SeenThisCall(Generic[T]):
 
 
 def _same(a: Text, b: Text) -> bool:
-    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
+    return a is b or (a.plain == b.plain and a.spans == b.spans and a.style == b.style)
 
 
 class LivePane(Static, KeptLines):
@@ -96,7 +96,11 @@ class LivePane(Static, KeptLines):
                 self.refresh()  # drop Textual's cached picture: the next paint draws anew
             return
         fresh = self.draw()
-        if self._fresh is not None and fresh == self._fresh:
+        last = self._fresh
+        if isinstance(fresh, Rows) and isinstance(last, Rows):
+            if fresh.reuse(last):
+                return  # drawn the same way, part by part
+        elif last is not None and fresh == last:
             return
         self._base = None
         width = self.content_size.width

@@ -84,6 +84,23 @@ class Rows:
         # is drawn the same way, part by part)
         return self._parts == other._parts or self.rows == other.rows
 
+    def reuse(self, last: Rows) -> bool:
+        """Take ``last``'s built rows where a row's parts are the same; True if all are.
+
+        A step changes a row or two of a pane: the other rows keep their Text
+        objects, so building and comparing them costs nothing.
+        """
+        if (self.no_wrap, self.overflow) != (last.no_wrap, last.overflow):
+            return False
+        if self._parts == last._parts:
+            self._built = last._built
+            return True
+        built, old = last._built, last._parts
+        if built is not None:
+            self._built = [built[i] if i < len(old) and parts == old[i] else _row(parts)
+                           for i, parts in enumerate(self._parts)]
+        return False
+
     def __rich__(self) -> Text:
         """One text (for anything that prints the drawing as a whole)."""
         return Text("\n", no_wrap=self.no_wrap, overflow=self.overflow).join(self.rows)
