@@ -115,12 +115,16 @@ class LivePane(Static, KeptLines):
             # the whole screen per step costs more than a blank row
             rows.extend(Text() for _ in range(self._height - len(rows)))
         if self.FIXED_HEIGHT or len(rows) == self._height:
-            if old is None or len(old) != len(rows):
+            if old is None:
                 self.refresh()
                 return
+            # (a pane of fixed height may draw fewer rows than it has: the rows one
+            # drawing has and the other lacks are blank in the other)
             changed = [Region(0, y, width, 1)
-                       for y, (was, now) in enumerate(zip(old, rows, strict=True))
+                       for y, (was, now) in enumerate(zip(old, rows, strict=False))
                        if not _same(was, now)]
+            changed.extend(Region(0, y, width, 1)
+                           for y in range(min(len(old), len(rows)), max(len(old), len(rows))))
             if changed:
                 self.refresh(*changed)  # one call: each call costs as much as a row
             return
