@@ -137,3 +137,22 @@ def test_row_segments_of_rows_built_from_parts(parts: list[tuple[str, object, bo
     rows, _ = _both(parts)
     for row in rows.rows:
         assert _cells(row_segments(row, CONSOLE, under)) == _cells(_rich(row, under))
+
+
+@given(PARTS, PARTS)
+def test_a_drawing_reusing_the_last_has_the_rows_it_would_build(
+        last_parts: list[tuple[str, object, bool]],
+        parts: list[tuple[str, object, bool]]) -> None:
+    last, _ = _both(last_parts)
+    last_rows = last.rows
+    fresh, _ = _both(parts)
+    same = fresh.reuse(last)
+    assert same or parts != last_parts  # (different inputs can make the same parts)
+    built = fresh.rows if not same else last_rows
+    assert [(r.plain, _spans(r)) for r in built] == [
+        (r.plain, _spans(r)) for r in _both(parts)[0].rows]
+    # a row whose parts did not change keeps the last drawing's Text (compared by identity)
+    if not same:
+        for i, row in enumerate(fresh.rows):
+            if i < len(last._parts) and fresh._parts[i] == last._parts[i]:
+                assert row is last_rows[i]

@@ -19,6 +19,9 @@ from rich.text import Span, Text
 if TYPE_CHECKING:
     from rich.console import Console, OverflowMethod
 
+#: One run of a row: its characters, their style, and spans inside it (from a Text).
+Part = tuple[str, "str | Style | None", tuple[Span, ...]]
+
 
 class Rows:
     """A drawing built row by row; a newline in appended text starts a row.
@@ -31,7 +34,7 @@ class Rows:
     __slots__ = ("_built", "_parts", "no_wrap", "overflow")
 
     def __init__(self, *, no_wrap: bool = False, overflow: OverflowMethod | None = None) -> None:
-        self._parts: list[list[tuple[str, str | Style | None] | Text]] = [[]]
+        self._parts: list[list[Part]] = [[]]
         self._built: list[Text] | None = None
         #: As rich's Text: cut a row too long (with ``overflow``) rather than wrap it.
         self.no_wrap = no_wrap
@@ -41,24 +44,24 @@ class Rows:
         """Add ``text`` in ``style`` to the last row (a newline starts the next)."""
         self._built = None
         if "\n" not in text:
-            self._parts[-1].append((text, style))
+            self._parts[-1].append((text, style, ()))
             return self
         first, *rest = text.split("\n")
-        self._parts[-1].append((first, style))
+        self._parts[-1].append((first, style, ()))
         for part in rest:
-            self._parts.append([(part, style)])
+            self._parts.append([(part, style, ())])
         return self
 
     def append_text(self, text: Text) -> Rows:
         """Add a styled text to the last row (a newline in it starts the next)."""
         self._built = None
         if "\n" not in text.plain:
-            self._parts[-1].append(text)
+            self._parts[-1].append(_part(text))
             return self
         for i, piece in enumerate(text.split("\n", allow_blank=True)):
             if i:
                 self._parts.append([])
-            self._parts[-1].append(piece)
+            self._parts[-1].append(_part(piece))
         return self
 
     @property
@@ -106,22 +109,21 @@ class Rows:
         return Text("\n", no_wrap=self.no_wrap, overflow=self.overflow).join(self.rows)
 
 
-def _row(parts: list[tuple[str, str | Style | None] | Text]) -> Text:
+def _part(text: Text) -> Part:
+    """A styled text as a part (compared with its style: rich's ``Text.__eq__``
+    compares only the characters and the spans)."""
+    return (text.plain, text.style or None, tuple(text.spans))
+
+
+def _row(parts: list[Part]) -> Text:
     """One row's parts as a Text: the spans ``Text.append`` would have made."""
     pieces: list[str] = []
     spans: list[Span] = []
     at = 0
-    for part in parts:
-        if isinstance(part, Text):
-            plain = part.plain
-            if part.style and plain:
-                spans.append(Span(at, at + len(plain), part.style))
-            spans.extend(Span(at + s.start, at + s.end, s.style) for s in part.spans
-                         if s.end > s.start)
-        else:
-            plain, style = part
-            if style and plain:
-                spans.append(Span(at, at + len(plain), style))
+    for plain, style, inner in parts:
+        if style and plain:
+            spans.append(Span(at, at + len(plain), style))
+        spans.extend(Span(at + s.start, at + s.end, s.style) for s in inner if s.end > s.start)
         pieces.append(plain)
         at += len(plain)
     return Text("".join(pieces), spans=spans)
