@@ -100,7 +100,7 @@ class LivePane(Static, KeptLines):
         if isinstance(fresh, Rows) and isinstance(last, Rows):
             if fresh.reuse(last):
                 return  # drawn the same way, part by part
-        elif last is not None and fresh == last:
+        elif last is not None and fresh == last:  # (a Text drawing)
             return
         self._base = None
         width = self.content_size.width

@@ -79,14 +79,6 @@ class Rows:
     def __str__(self) -> str:
         return self.plain
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Rows) or (self.no_wrap, self.overflow) != (other.no_wrap,
-                                                                            other.overflow):
-            return False
-        # the same parts: equal without building a row (a pane that did not change
-        # is drawn the same way, part by part)
-        return self._parts == other._parts or self.rows == other.rows
-
     def reuse(self, last: Rows) -> bool:
         """Take ``last``'s built rows where a row's parts are the same; True if all are.
 
