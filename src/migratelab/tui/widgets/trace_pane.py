@@ -69,7 +69,10 @@ def page_top(starts: list[int], top: int | None, height: int) -> int:
 
     The page stays while the line at its top (``top``) is still a display line
     and everything from it fits; otherwise it turns, putting the newest line
-    half way down.
+    half way down. (Not :func:`~migratelab.tui.style.window_start`, which the
+    request and status[] use: it places a window by the cursor's position, and a
+    trace line's position moves when the run before it folds into one line. The
+    page is kept by its top line's trace index instead.)
     """
     count = len(starts)
     if count <= height:
