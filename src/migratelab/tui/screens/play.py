@@ -24,6 +24,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent
 from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
 from migratelab.tui import heap
+from migratelab.tui.compositor import DirtyRowsCompositor
 from migratelab.tui.presenter import Presenter, toggle_presenter
 from migratelab.tui.screens import play_marks, play_tools
 from migratelab.tui.screens.play_commands import run_command, submit
@@ -60,6 +61,7 @@ class PlayScreen(Screen[None]):
 
     def __init__(self, level: PlayLevel, solved_before: bool = False) -> None:
         super().__init__()
+        self._compositor = DirtyRowsCompositor()  # a frame asks only the rows it writes
         #: Progress already holds a real win of this level (show solution asks no question).
         self.solved_before = solved_before
         self.level = level
