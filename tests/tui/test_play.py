@@ -60,6 +60,25 @@ async def test_win_by_command_line_then_next_level() -> None:
         assert isinstance(app.screen, PlayScreen) and app.screen.level.id == "demo"
 
 
+async def test_play_keys_type_into_the_command_line() -> None:
+    """The screen's keys are priority bindings (they skip the trip down to the
+    focused widget and back): with the command line focused they are letters."""
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("home", "v", "right", "1", "enter")
+        screen = app.screen
+        assert isinstance(screen, PlayScreen) and screen.session.busy
+        live = screen.session.live
+        assert live is not None
+        seen = live.events
+        await pilot.press("colon", *"snertuqhfcaSR")
+        await pilot.pause()
+        assert screen.query_one("#cmd").value == "snertuqhfcaSR"  # type: ignore[attr-defined]
+        assert app.screen is screen and screen.session.busy and live.events == seen
+        await pilot.press("escape", "s")  # back on the address space: s steps
+        assert isinstance(app.focused, AddressSpace) and live.events > seen
+
+
 async def test_undo_does_not_count_and_title_to_levels() -> None:
     app = MigrateLabApp(levels=fixed_levels())
     async with app.run_test(size=(80, 24)) as pilot:
