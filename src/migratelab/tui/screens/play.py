@@ -157,9 +157,14 @@ class PlayScreen(Screen[None]):
         """No key action on a screen that is closing: a key queued behind ``q`` in a
         burst would otherwise query panes that are already gone (NoMatches), and
         none while the results panel is up (it is modal). The "next" key exists
-        only in presenter mode (it would show the solution)."""
+        only in presenter mode (it would show the solution). While the command line
+        has the focus the screen's keys are characters typed into it: they are
+        priority bindings (see ``play_keys``), and Textual's own filter of the keys
+        an ``Input`` takes misses ``-`` and ``+`` (8.2.8 has no character for them)."""
         if self._closing or self._closed or not self.children or self.outcome.is_open:
             return False
+        if isinstance(self.focused, Input):
+            return None
         return self.presenter is not None if action == "present_next" else True
 
     def sync(self) -> None:

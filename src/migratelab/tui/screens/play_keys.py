@@ -6,8 +6,8 @@ are written the way Textual names them (help shows them as people write them).
 The keys are *priority* bindings: Textual runs one as the key arrives, instead
 of sending the key down to the focused widget and letting it bubble back up
 through every container to the app (five hops, about 1 ms of a step). The
-command line still gets the letters typed into it: Textual leaves out of the
-binding chain every key that a focused ``Input`` takes for itself.
+command line still gets the characters typed into it: the screen's
+``check_action`` declines these keys while an ``Input`` has the focus.
 """
 
 from __future__ import annotations
