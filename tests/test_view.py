@@ -44,6 +44,19 @@ def test_page_kinds_follow_the_page_tables() -> None:
     assert view.page_view(r, 0).kind == "unmapped"
 
 
+def test_a_run_of_page_kinds_is_each_page_kind() -> None:
+    """A row's kinds, read in one pass over the page table, page by page the same;
+    also over the ends of regions and the holes between them."""
+    r = _world()
+    for rid in ("T", "H", "A", "F"):
+        base, pages = r.regions[rid].base, r.regions[rid].pages
+        for first, count in ((0, pages), (0, 3), (pages - 2, 5), (1, 7)):
+            addr = base + first * PAGE_SIZE
+            assert view.page_kinds(r, addr, count) == tuple(
+                view.page_kind(r, addr + i * PAGE_SIZE) for i in range(count)), (rid, first)
+    assert view.page_kinds(r, 0, 2) == (("unmapped", None),) * 2
+
+
 def test_blocks_and_nodes_agree_with_the_allocations() -> None:
     r = _world()
     kinds = [b.kind for b in view.blocks(r.k, 0, 0, 32)]

@@ -129,6 +129,8 @@ class MachineView:
         self._labels = labels
         self.version = version
         self._pages: dict[int, v.PageView] = {}
+        self._rows: dict[tuple[int, int], tuple[tuple[str, int | None], ...]] = {}
+        self._blocks: dict[tuple[int, int, int], tuple[v.BlockView, ...]] = {}
 
     # -- regions and pages -----------------------------------------------------------
     @cached_property
@@ -151,6 +153,14 @@ class MachineView:
     def page_kind(self, addr: int) -> tuple[str, int | None]:
         """(kind, node) of the page at ``addr``: :meth:`page` without its words."""
         return v.page_kind(self._runner, addr)
+
+    def page_kinds(self, addr: int, count: int) -> tuple[tuple[str, int | None], ...]:
+        """:meth:`page_kind` of ``count`` pages from ``addr`` (a row of the address
+        space, asked for by the repaint check and by the drawing: kept)."""
+        hit = self._rows.get((addr, count))
+        if hit is None:
+            hit = self._rows[addr, count] = v.page_kinds(self._runner, addr, count)
+        return hit
 
     def label(self, addr: int) -> str:
         """``A[3]`` for an address inside region A (``0x...`` elsewhere)."""
@@ -177,9 +187,14 @@ class MachineView:
         """How many nodes the machine has."""
         return len(self.nodes)
 
-    def blocks(self, nid: int, first: int, count: int) -> list[v.BlockView]:
-        """2 MiB blocks of a node (see :func:`migratelab.game.view.blocks`)."""
-        return v.blocks(self._runner.k, nid, first, count)
+    def blocks(self, nid: int, first: int, count: int) -> tuple[v.BlockView, ...]:
+        """2 MiB blocks of a node (see :func:`migratelab.game.view.blocks`); kept,
+        as a row of the frame map asks twice (is it the row drawn last? draw it)."""
+        hit = self._blocks.get((nid, first, count))
+        if hit is None:
+            hit = self._blocks[nid, first, count] = tuple(
+                v.blocks(self._runner.k, nid, first, count))
+        return hit
 
     @cached_property
     def _pfn_ranges(self) -> list[tuple[int, int, int]]:

@@ -59,30 +59,55 @@ def page_entry(runner: ScenarioRunner, addr: int) -> tuple[str, object]:
     if vma is None:
         return "unmapped", None
     entry = vma.pt[(addr - vma.start) >> PAGE_SHIFT]
+    return _entry_kind(addr, entry), entry
+
+
+def _entry_kind(addr: int, entry: object) -> str:
+    """The kind of a page table entry mapped at ``addr``."""
     if entry is None:
-        return "not_present", None
+        return "not_present"
     if entry is ZERO_PAGE:
-        return "zero", entry
+        return "zero"
     if entry is HUGE_ZERO_PAGE:
-        return "huge_zero", entry
+        return "huge_zero"
     if entry is SWAP_ENTRY:
-        return "swapped", entry
+        return "swapped"
     assert isinstance(entry, Folio)
     if entry.pins:
-        kind = "pinned"
-    elif entry.flags & PG_MLOCKED:
-        kind = "mlocked"
-    elif entry.is_hugetlb:
-        kind = "hugetlb"
-    elif entry.order:
-        kind = "thp_head" if (addr >> PAGE_SHIFT) % HPAGE_NR == 0 else "thp_tail"
-    elif entry.mapcount > 1:
-        kind = "shared"
-    elif entry.kind == FILE:
-        kind = "file"
-    else:
-        kind = "base"
-    return kind, entry
+        return "pinned"
+    if entry.flags & PG_MLOCKED:
+        return "mlocked"
+    if entry.is_hugetlb:
+        return "hugetlb"
+    if entry.order:
+        return "thp_head" if (addr >> PAGE_SHIFT) % HPAGE_NR == 0 else "thp_tail"
+    if entry.mapcount > 1:
+        return "shared"
+    if entry.kind == FILE:
+        return "file"
+    return "base"
+
+
+def page_kinds(runner: ScenarioRunner, addr: int, count: int
+               ) -> tuple[tuple[str, int | None], ...]:
+    """:func:`page_kind` of ``count`` pages from ``addr`` on: a row of the address
+    space, compared as a whole to tell whether the row must be drawn again."""
+    mm = runner.proc.mm
+    out: list[tuple[str, int | None]] = []
+    end = addr + (count << PAGE_SHIFT)
+    while addr < end:
+        vma = mm.find_vma(addr) if mm is not None else None
+        if vma is None:  # (a hole: one page at a time until the next VMA)
+            out.append(("unmapped", None))
+            addr += 1 << PAGE_SHIFT
+            continue
+        first = (addr - vma.start) >> PAGE_SHIFT
+        last = min(vma.npages, first + ((end - addr) >> PAGE_SHIFT))
+        for i, entry in enumerate(vma.pt[first:last]):
+            kind = _entry_kind(addr + (i << PAGE_SHIFT), entry)
+            out.append((kind, entry.node if isinstance(entry, Folio) else None))
+        addr += (last - first) << PAGE_SHIFT
+    return tuple(out)
 
 
 def page_kind(runner: ScenarioRunner, addr: int) -> tuple[str, int | None]:

@@ -6,8 +6,10 @@ its kind (``.`` base, ``T``/``t`` THP head/tail, ``H`` hugetlb, ``S`` shared,
 ``··`` not present). While a call runs, the entry being processed is in reverse
 video and the entries of the open batch are underlined. A region that fits on
 one row takes one line. Only visible lines are rendered; strips are cached and
-each is keyed on what it shows (see :mod:`.address_marks`), so a step repaints
-only the rows it changed.
+each is keyed on what it shows: the kind and node of each of its pages, the
+call's marks on it (see :mod:`.address_marks`), the cursor and selection. So a
+step, or the many steps of a run between two redraws, repaints only the rows
+whose pages or marks changed, not every row because some page moved.
 """
 
 from __future__ import annotations
@@ -26,12 +28,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, NOW, node_colour
 from migratelab.tui.widgets.address_marks import LiveMarks, follow_kernel, pages_text
 from migratelab.tui.widgets.kept_lines import KeptLines
-from migratelab.tui.widgets.page_cells import CellCache, page_cells
+from migratelab.tui.widgets.page_cells import page_cells
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -50,7 +51,9 @@ LEGEND = [("0.", Style(color=node_colour(0)), "base page on node 0"),
 
 
 #: (line, width, scroll x, content version, live marks, selection on the row).
-LineKey = tuple[int, int, int, int, object, object]
+#: (kind, node) of each page of a row, as the machine view gives them.
+Kinds = tuple[tuple[str, int | None], ...]
+LineKey = tuple[int, int, int, Kinds, object, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +134,6 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         self._one_row: list[bool] = []
         #: The call's marks (cursor, open batch) per row.
         self._marks = LiveMarks()
-        self._cells = CellCache()
-        self._drawn_version = -1
 
     # -- layout ------------------------------------------------------------------------
     def _ensure_layout(self) -> None:
@@ -198,24 +199,13 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         return self._row_starts[ri] + (0 if self._one_row[ri] else 1) + page // self._per_row
 
     # -- state pushed down ---------------------------------------------------------------
-    def _content_version(self) -> int:
-        """Changes when a page moved, split or was made (not when a mark moved).
-
-        A page changes only with its frame, so this follows the nodes' part:
-        ``Change.ADDRESS`` also flags the marks (the pane's "changed" glyph).
-        """
-        return self.session.part_version(Change.NODES)
-
     def _region_base(self, region: int) -> int:
         return self.session.view().regions[region].base
 
     def watch_version(self) -> None:
         """Repaint only the visible lines whose drawing changed (their cache key)."""
         follow_kernel(self)
-        if self._content_version() != self._drawn_version or not self.size.width:
-            # (not laid out yet: a layout now would guess the width)
-            self._drawn_version = self._content_version()
-            self._cache.clear()
+        if not self.size.width:  # (not laid out yet: a layout now would guess the width)
             self.refresh()
             return
         self._ensure_layout()
@@ -337,7 +327,7 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             base = self.rich_style
-            strip = self._draw(row, base_flat, lo, hi).apply_style(base).crop_extend(
+            strip = self._draw(row, base_flat, lo, hi, key[3]).apply_style(base).crop_extend(
                 scroll_x, scroll_x + width, base)
             self._cache[key] = strip
         return strip
@@ -350,31 +340,29 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         lo, hi = self.selection()
         in_row = (base_flat <= self.cursor < base_flat + row.count
                   or (lo <= base_flat + row.count - 1 and hi >= base_flat))
-        key: LineKey = (line, width, scroll_x, self._content_version(),
+        kinds = self.session.view().page_kinds(
+            self._region_base(row.region) + row.first * PAGE_SIZE, row.count)
+        key: LineKey = (line, width, scroll_x, kinds,
                self._marks.row_key(self.session.live, line,
                                    self._region_base(row.region) + row.first * PAGE_SIZE,
                                    row.count),
                (self.cursor, lo, hi) if in_row else None)
         return key, row, base_flat, (lo, hi)
 
-    def _draw(self, row: Row, base_flat: int, lo: int, hi: int) -> Strip:
+    def _draw(self, row: Row, base_flat: int, lo: int, hi: int,
+              kinds: Kinds) -> Strip:
         if row.count == 0:
             return Strip([Segment(row.text, HEADER)])
         reg = self.session.view().regions[row.region]
         rid = reg.id
         entry_of, cur, b_lo, b_hi = self._marks.marks(self.session.live)
-        cells = self._cells.valid_for(self._content_version())
-        view = self.session.view()
         draft, cursor, marking = self.draft, self.cursor, self.mark_start is not None
         segs = [Segment(row.text, DIM)]
-        for i in range(row.count):
+        for i, (kind, node) in enumerate(kinds):
             page = row.first + i
             flat = base_flat + i
             addr = reg.base + page * PAGE_SIZE
-            cell = cells.get(addr)
-            if cell is None:
-                cell = cells[addr] = page_cells(*view.page_kind(addr))
-            text, style = cell
+            text, style = page_cells(kind, node)
             if (rid, page) in draft:
                 style = style + Style(underline=True)
                 text = text[0] + "_" if text[1] == "." else text

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.records import Change, FrameChange
+from migratelab.game.records import FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
 from migratelab.tui.widgets.kept_lines import KeptLines
@@ -104,9 +104,13 @@ class FrameMap(ScrollView, KeptLines):
         return self._marks[1]
 
     def _line_key(self, line: int, width: int) -> tuple[object, ...]:
+        """What a line shows: its blocks or its node's figures, and its marks (a run
+        moves pages on every step, but changes few rows between two redraws)."""
         nid, first = self._rows[line]
-        frames = self.session.part_version(Change.NODES) if nid >= 0 else 0
-        return line, width, frames, self._row_marks().get((nid, first), ())
+        view = self.session.view()
+        shown: object = (view.blocks(nid, first, self._per_row) if first >= 0
+                         else view.nodes[nid] if nid >= 0 and first == -1 else None)
+        return line, width, shown, self._row_marks().get((nid, first), ())
 
     def on_resize(self) -> None:
         self._key = (-1, -1, -1)
