@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,34 @@ async def test_play_keys_type_into_the_command_line() -> None:
         assert app.screen is screen and screen.session.busy and live.events == seen
         await pilot.press("escape", "s")  # back on the address space: s steps
         assert isinstance(app.focused, AddressSpace) and live.events > seen
+
+
+async def test_a_key_typed_while_running_is_answered_before_more_events() -> None:
+    """While ``r`` runs, a key holds the engine's ticks until the frame that answers
+    it is out; the events owed for the time held run at the next tick."""
+    app = MigrateLabApp(level=load_play_level(FIRST), levels=fixed_levels())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("home", "v", *["right"] * 7, "1", "enter")
+        screen = app.screen
+        assert isinstance(screen, PlayScreen)
+        live, driver = screen.session.live, screen.driver
+        assert live is not None
+        driver.speed = 2  # 50 events a second (a pilot key would wait for the run's end)
+        driver.toggle_run()
+        await asyncio.sleep(0.1)
+        assert driver.running and live.events > 0
+        driver.hold()
+        seen = live.events
+        time.sleep(0.04)
+        driver._tick()
+        assert driver.held and live.events == seen  # nothing stepped before the frame
+        for _ in range(100):  # the frame goes out (or, on a slow machine, the hold ends)
+            if not driver.held:
+                break
+            await asyncio.sleep(0.01)
+        assert not driver.held
+        driver._tick()
+        assert live.events >= seen + 1  # the 0.04 s held were owed (2 events)
 
 
 async def test_undo_does_not_count_and_title_to_levels() -> None:

@@ -183,6 +183,8 @@ class MigrateLabApp(App[None]):
             event.prevent_default()
             event.stop()
             return
+        if isinstance(event, events.Key) and isinstance(self.screen, PlayScreen):
+            self.screen.driver.hold()  # the key is answered before more events run
         await super().on_event(event)
 
     # -- command palette ---------------------------------------------------------------

@@ -36,6 +36,9 @@ TICK = 0.01
 SHOW = 0.05
 #: Events owed for more than this (a stall) are dropped, not run in one burst.
 CATCH_UP = 0.1
+#: A key typed while ``r`` runs holds the ticks until its frame is out, for at most
+#: this long (the events of the time held are owed, and stepped by the next tick).
+HOLD = 0.05
 #: ``e`` on a small call works in slices this long, so a frame goes out between them.
 SLICE = 0.02
 How = Literal["step", "over", "finish"]
@@ -59,6 +62,8 @@ class Driver:
         #: What the steps since the last redraw changed.
         self._unshown = Change.NONE
         self._spin, self._started = 0, 0.0
+        #: When a key held the ticks (0: not held).
+        self._held = 0.0
 
     @property
     def running(self) -> bool:
@@ -108,6 +113,26 @@ class Driver:
         else:
             self.screen.say("no call in progress")
 
+    def hold(self) -> None:
+        """A key arrived: while ``r`` runs, step nothing more until its frame is out.
+
+        A tick (a few ms of events) that fires between the key's action and the
+        frame showing it would make the player wait for events they did not ask
+        to see yet.
+        """
+        if self._timer is None or self._held:
+            return
+        self._held = time.perf_counter()
+        self.screen.call_after_refresh(self._release)
+
+    @property
+    def held(self) -> bool:
+        """A key is waiting for its frame: the run steps nothing meanwhile."""
+        return bool(self._held)
+
+    def _release(self) -> None:
+        self._held = 0.0
+
     def stop(self) -> None:
         """Stop running (a thread already started goes on to its end)."""
         if self._timer is not None:
@@ -126,6 +151,9 @@ class Driver:
         # events owed for the time that really passed (a tick made late by a
         # redraw does not lose them)
         now = time.perf_counter()
+        if self._held and now - self._held < HOLD:
+            return
+        self._held = 0.0
         elapsed = min(now - self._last_tick, CATCH_UP) if self._last_tick else TICK
         self._last_tick = now
         self._budget += SPEEDS[self.speed] * elapsed
