@@ -15,6 +15,7 @@ whose pages or marks changed, not every row because some page moved.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -67,18 +68,25 @@ class Row:
     suffix: str = ""
 
 
+#: The cursor's moves. They are priority bindings in the pane, as the play
+#: screen's keys are (see ``play_keys``); they apply only while it has the focus.
+_MOVES = [
+    Binding("up,k", "cursor(-1, 0)", "Page up a row", id="as.up", show=False),
+    Binding("down,j", "cursor(1, 0)", "Page down a row", id="as.down", show=False),
+    Binding("left", "cursor(0, -1)", "Previous page", id="as.left", show=False),
+    Binding("right,l", "cursor(0, 1)", "Next page", id="as.right", show=False),
+    Binding("pageup", "cursor(-10, 0)", "Ten rows up", id="as.pageup", show=False),
+    Binding("pagedown", "cursor(10, 0)", "Ten rows down", id="as.pagedown", show=False),
+    Binding("home", "jump(0)", "First page", id="as.home", show=False),
+    Binding("end", "jump(-1)", "Last page", id="as.end", show=False),
+]
+
+
 class AddressSpace(ScrollView, KeptLines, can_focus=True):
     """Pages of the session's process; cursor and range selection for composing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1, 0)", "Page up a row", id="as.up", show=False),
-        Binding("down,j", "cursor(1, 0)", "Page down a row", id="as.down", show=False),
-        Binding("left", "cursor(0, -1)", "Previous page", id="as.left", show=False),
-        Binding("right,l", "cursor(0, 1)", "Next page", id="as.right", show=False),
-        Binding("pageup", "cursor(-10, 0)", "Ten rows up", id="as.pageup", show=False),
-        Binding("pagedown", "cursor(10, 0)", "Ten rows down", id="as.pagedown", show=False),
-        Binding("home", "jump(0)", "First page", id="as.home", show=False),
-        Binding("end", "jump(-1)", "Last page", id="as.end", show=False),
+        *(dataclasses.replace(move, priority=True) for move in _MOVES),
         Binding("v", "mark", "Range", id="as.mark",
                 tooltip="Start a range selection; v again ends it; a node key sends it"),
         Binding("escape", "clear_mark", "Clear the selection", id="as.clear", show=False),
