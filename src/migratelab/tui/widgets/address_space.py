@@ -29,11 +29,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, NOW, node_colour
 from migratelab.tui.widgets.address_marks import LiveMarks, follow_kernel, pages_text
 from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.page_cells import page_cells
+from migratelab.tui.widgets.per_version import PerVersion
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -142,6 +144,8 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         self._one_row: list[bool] = []
         #: The call's marks (cursor, open batch) per row.
         self._marks = LiveMarks()
+        #: Each row's pages, read once per version of the frames.
+        self._kinds: PerVersion[Kinds] = PerVersion()
 
     # -- layout ------------------------------------------------------------------------
     def _ensure_layout(self) -> None:
@@ -348,8 +352,9 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         lo, hi = self.selection()
         in_row = (base_flat <= self.cursor < base_flat + row.count
                   or (lo <= base_flat + row.count - 1 and hi >= base_flat))
-        kinds = self.session.view().page_kinds(
-            self._region_base(row.region) + row.first * PAGE_SIZE, row.count)
+        addr = self._region_base(row.region) + row.first * PAGE_SIZE
+        kinds = self._kinds.get(self.session.part_version(Change.NODES), (addr, row.count),
+                                lambda: self.session.view().page_kinds(addr, row.count))
         key: LineKey = (line, width, scroll_x, kinds,
                self._marks.row_key(self.session.live, line,
                                    self._region_base(row.region) + row.first * PAGE_SIZE,

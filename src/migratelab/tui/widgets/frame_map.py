@@ -21,11 +21,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from migratelab.game.records import FrameChange
+from migratelab.game.records import Change, FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
 from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.pane import SeenThisCall
+from migratelab.tui.widgets.per_version import PerVersion
 
 if TYPE_CHECKING:
     from migratelab.game.session import Session
@@ -81,6 +82,7 @@ class FrameMap(ScrollView, KeptLines):
             (-1, -1), {})
         #: Nodes whose frames the current call changed so far (and the call).
         self._touched: SeenThisCall[int] = SeenThisCall()
+        self._row_blocks: PerVersion[tuple[BlockView, ...]] = PerVersion()
 
     def watch_version(self) -> None:
         """Repaint the visible lines whose frames or marks changed."""
@@ -107,10 +109,16 @@ class FrameMap(ScrollView, KeptLines):
         """What a line shows: its blocks or its node's figures, and its marks (a run
         moves pages on every step, but changes few rows between two redraws)."""
         nid, first = self._rows[line]
-        view = self.session.view()
-        shown: object = (view.blocks(nid, first, self._per_row) if first >= 0
-                         else view.nodes[nid] if nid >= 0 and first == -1 else None)
+        shown: object = (self._blocks(nid, first) if first >= 0
+                         else self.session.view().nodes[nid] if nid >= 0 and first == -1
+                         else None)
         return line, width, shown, self._row_marks().get((nid, first), ())
+
+    def _blocks(self, nid: int, first: int) -> tuple[BlockView, ...]:
+        """A row's blocks, read once per version of the frames."""
+        per_row = self._per_row
+        return self._row_blocks.get(self.session.part_version(Change.NODES), (nid, first, per_row),
+                              lambda: self.session.view().blocks(nid, first, per_row))
 
     def on_resize(self) -> None:
         self._key = (-1, -1, -1)
@@ -189,7 +197,7 @@ class FrameMap(ScrollView, KeptLines):
         segs = [Segment(f"{first * 2:>5}M ", DIM)]
         run_text: list[str] = []
         run_style: Style | None = None
-        for i, block in enumerate(machine.blocks(nid, first, self._per_row)):
+        for i, block in enumerate(self._blocks(nid, first)):
             glyph, style = block_cell(block)
             mark = marks.get(first + i)
             if mark is not None:
