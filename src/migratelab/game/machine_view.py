@@ -129,8 +129,6 @@ class MachineView:
         self._labels = labels
         self.version = version
         self._pages: dict[int, v.PageView] = {}
-        self._rows: dict[tuple[int, int], tuple[tuple[str, int | None], ...]] = {}
-        self._blocks: dict[tuple[int, int, int], tuple[v.BlockView, ...]] = {}
 
     # -- regions and pages -----------------------------------------------------------
     @cached_property
@@ -155,12 +153,8 @@ class MachineView:
         return v.page_kind(self._runner, addr)
 
     def page_kinds(self, addr: int, count: int) -> tuple[tuple[str, int | None], ...]:
-        """:meth:`page_kind` of ``count`` pages from ``addr`` (a row of the address
-        space, asked for by the repaint check and by the drawing: kept)."""
-        hit = self._rows.get((addr, count))
-        if hit is None:
-            hit = self._rows[addr, count] = v.page_kinds(self._runner, addr, count)
-        return hit
+        """:meth:`page_kind` of ``count`` pages from ``addr`` (a row of the address space)."""
+        return v.page_kinds(self._runner, addr, count)
 
     def label(self, addr: int) -> str:
         """``A[3]`` for an address inside region A (``0x...`` elsewhere)."""
@@ -188,13 +182,9 @@ class MachineView:
         return len(self.nodes)
 
     def blocks(self, nid: int, first: int, count: int) -> tuple[v.BlockView, ...]:
-        """2 MiB blocks of a node (see :func:`migratelab.game.view.blocks`); kept,
-        as a row of the frame map asks twice (is it the row drawn last? draw it)."""
-        hit = self._blocks.get((nid, first, count))
-        if hit is None:
-            hit = self._blocks[nid, first, count] = tuple(
-                v.blocks(self._runner.k, nid, first, count))
-        return hit
+        """2 MiB blocks of a node (see :func:`migratelab.game.view.blocks`), as a tuple
+        a frame-map row can be keyed on."""
+        return tuple(v.blocks(self._runner.k, nid, first, count))
 
     @cached_property
     def _pfn_ranges(self) -> list[tuple[int, int, int]]:

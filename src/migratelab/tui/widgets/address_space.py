@@ -53,9 +53,9 @@ LEGEND = [("0.", Style(color=node_colour(0)), "base page on node 0"),
           ("0.", IN_BATCH, "in the open batch")]
 
 
-#: (line, width, scroll x, content version, live marks, selection on the row).
 #: (kind, node) of each page of a row, as the machine view gives them.
 Kinds = tuple[tuple[str, int | None], ...]
+#: (line, width, scroll x, the row's pages, live marks, selection on the row).
 LineKey = tuple[int, int, int, Kinds, object, object]
 
 
@@ -356,9 +356,7 @@ class AddressSpace(ScrollView, KeptLines, can_focus=True):
         kinds = self._kinds.get(self.session.part_version(Change.NODES), (addr, row.count),
                                 lambda: self.session.view().page_kinds(addr, row.count))
         key: LineKey = (line, width, scroll_x, kinds,
-               self._marks.row_key(self.session.live, line,
-                                   self._region_base(row.region) + row.first * PAGE_SIZE,
-                                   row.count),
+               self._marks.row_key(self.session.live, line, addr, row.count),
                (self.cursor, lo, hi) if in_row else None)
         return key, row, base_flat, (lo, hi)
 

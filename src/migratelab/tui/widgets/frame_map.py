@@ -117,8 +117,9 @@ class FrameMap(ScrollView, KeptLines):
     def _blocks(self, nid: int, first: int) -> tuple[BlockView, ...]:
         """A row's blocks, read once per version of the frames."""
         per_row = self._per_row
-        return self._row_blocks.get(self.session.part_version(Change.NODES), (nid, first, per_row),
-                              lambda: self.session.view().blocks(nid, first, per_row))
+        return self._row_blocks.get(self.session.part_version(Change.NODES),
+                                    (nid, first, per_row),
+                                    lambda: self.session.view().blocks(nid, first, per_row))
 
     def on_resize(self) -> None:
         self._key = (-1, -1, -1)

@@ -14,6 +14,12 @@ through the cache's ``set_dirty`` or ``clear``. Asked for the same crop at the
 same size, with the same line filters and no invalidation since, the widget
 returns the list it returned last time: the lines Textual would have rebuilt
 from the same cache.
+
+The play screen's own compositor (:mod:`migratelab.tui.compositor`) no longer
+asks the widgets no dirty row crosses, which was most of the saving: on a step
+the frame costs the same with and without this mixin (measured). Whether it
+still saves anything on other frames (a scroll, a redraw while ``r`` runs) has
+not been measured.
 """
 
 from __future__ import annotations
