@@ -167,7 +167,7 @@ async def test_results_show_par_and_the_levels_explanation() -> None:
         assert "1 over par" in _text(screen.query_one("#results-body"))
         explained = _text(screen.query_one("#results-explanation"))
         assert "do_pages_move() batched all eight entries" in explained
-        assert not screen.query(PredictionTable)
+        assert not screen.query_one(PredictionTable).display  # no prediction: no table
 
 
 # -- controls -------------------------------------------------------------------------

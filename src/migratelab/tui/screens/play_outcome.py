@@ -17,7 +17,6 @@ from migratelab.tui.messages import ResultsChosen, Won
 from migratelab.tui.screens.results import (
     Results,
     ResultsHost,
-    ResultsPanel,
     results_of,
     shown_results,
 )
@@ -68,7 +67,7 @@ class Outcome:
         host = self.screen.query_one(ResultsHost)
         if self._shown is not None and shown_results(self.screen) is None and not host.pending:
             result = self._shown
-            host.show(ResultsPanel(result, lambda choice: self._chosen(result, choice)))
+            host.show(result, lambda choice: self._chosen(result, choice))
 
     def _chosen(self, result: Results, choice: str) -> None:
         self._shown = None

@@ -63,53 +63,71 @@ class ResultsPanel(Vertical):
 
     It is a layer of the play screen, not a screen of its own: a translucent modal
     screen makes Textual draw the whole play screen again under it, twice, which
-    froze the frame for over 100 ms when a big call ended. While it is open it
-    keeps the focus (a click on a pane behind it gives the focus back) and the play
-    screen refuses its own keys (see :meth:`Outcome.is_open`); its keys are the
-    host's (:class:`ResultsHost`). ``on_choice`` gets the choice once, after the
-    panel has gone.
+    froze the frame for over 100 ms when a big call ended. It is also built with
+    the screen and only filled in when a call ends (:meth:`open`): mounting it then
+    (its widgets, their styles, and the first Button's CSS parsed into the app's
+    stylesheet) held the screen still for about 45 ms after the call's last frame.
+    While it is open it keeps the focus (a click on a pane behind it gives the
+    focus back) and the play screen refuses its own keys (see
+    :meth:`Outcome.is_open`); its keys are the host's (:class:`ResultsHost`).
     """
 
-    def __init__(self, results: Results, on_choice: Callable[[str], None]) -> None:
-        super().__init__(id="results", classes="-solved" if results.solved else "-wrong")
-        self.results = results
-        self._on_choice = on_choice
-        self._chosen = False
+    def __init__(self) -> None:
+        super().__init__(id="results")
+        #: The results on show; None while the panel is closed.
+        self.results: Results | None = None
+        self._on_choice: Callable[[str], None] | None = None
 
     def compose(self) -> ComposeResult:
-        """The panel."""
-        r = self.results
+        """The panel's parts, all of them; :meth:`open` picks the ones shown."""
         with VerticalScroll(id="results-scroll"):
-            if r.solved and r.assisted:
-                yield Static(f"▶ Shown by the solution: {r.level.title}", id="results-title",
-                             markup=False)
-                yield Static("This win was the reference solution's, so it is not recorded: "
-                             "no stars, no ✔. The level stays open for you to solve.",
-                             id="results-body", markup=False)
-            elif r.solved:
-                yield Static(f"✔ Solved: {r.level.title}", id="results-title", markup=False)
-                yield Static(self._score(), id="results-body")
-            else:
-                yield Static(f"✘ Not this time: {r.level.title}", id="results-title",
-                             markup=False)
-                yield Static("Your prediction beside what the kernel did. u undoes the "
-                             "call (free) to predict again; Esc keeps this state on screen.",
-                             id="results-body")
-            if r.prediction:
-                yield PredictionTable(r.prediction, id="results-prediction")
-            if r.solved and r.level.explanation.strip():
-                yield Static("What happened in the kernel", id="results-explain-head")
-                yield Static(RichMarkdown(r.level.explanation), id="results-explanation")
+            yield Static(id="results-title", markup=False)  # a level title is text
+            yield Static(id="results-body", markup=False)
+            yield PredictionTable((), id="results-prediction")
+            yield Static("What happened in the kernel", id="results-explain-head")
+            yield Static(id="results-explanation")
         with Horizontal(id="results-buttons"):
-            if r.solved:
-                yield Button("Next (n)", id="next", variant="success", compact=True)
-                yield Button("Levels (l)", id="levels", compact=True)
-            else:
-                yield Button("Try again (u)", id="retry", variant="warning", compact=True)
+            yield Button("Next (n)", id="next", variant="success", compact=True)
+            yield Button("Levels (l)", id="levels", compact=True)
+            yield Button("Try again (u)", id="retry", variant="warning", compact=True)
             yield Button("Stay (Esc)", id="stay", compact=True)
 
-    def _score(self) -> str:
-        r = self.results
+    def open(self, results: Results, on_choice: Callable[[str], None]) -> None:
+        """Show ``results``; ``on_choice`` gets the player's choice once, after the
+        panel has closed."""
+        self.results = results
+        self._on_choice = on_choice
+        r = results
+        self.set_class(r.solved, "-solved")
+        self.set_class(not r.solved, "-wrong")
+        if r.solved and r.assisted:
+            title = f"▶ Shown by the solution: {r.level.title}"
+            body = ("This win was the reference solution's, so it is not recorded: "
+                    "no stars, no ✔. The level stays open for you to solve.")
+        elif r.solved:
+            title, body = f"✔ Solved: {r.level.title}", self._score(r)
+        else:
+            title = f"✘ Not this time: {r.level.title}"
+            body = ("Your prediction beside what the kernel did. u undoes the "
+                    "call (free) to predict again; Esc keeps this state on screen.")
+        self.query_one("#results-title", Static).update(title)
+        self.query_one("#results-body", Static).update(body)
+        table = self.query_one(PredictionTable)
+        table.show(r.prediction)
+        table.display = bool(r.prediction)
+        explained = r.solved and bool(r.level.explanation.strip())
+        self.query_one("#results-explain-head").display = explained
+        explanation = self.query_one("#results-explanation", Static)
+        explanation.update(RichMarkdown(r.level.explanation) if explained else "")
+        explanation.display = explained
+        offered = self.offered()
+        for button in self.query(Button):
+            button.display = button.id in offered
+        self.query_one(VerticalScroll).scroll_home(animate=False)
+        self._refocus()
+
+    @staticmethod
+    def _score(r: Results) -> str:
         par = r.level.par
         against = ""
         if par:
@@ -122,21 +140,22 @@ class ResultsPanel(Vertical):
                 f"\nmigrate_pages calls  {r.migrate_calls}")
 
     def on_mount(self) -> None:
-        """Take the focus, and keep it."""
-        self._refocus()
+        """Keep the focus while open."""
         self.watch(self.screen, "focused", self._keep_focus, init=False)
 
     def _main_button(self) -> Button | None:
-        found = self.query("#next" if self.results.solved else "#retry")
-        return found.first(Button) if found else None
+        if self.results is None:
+            return None
+        return self.query_one("#next" if self.results.solved else "#retry", Button)
 
     def _keep_focus(self, focused: Widget | None) -> None:
-        if focused is None or self not in focused.ancestors_with_self:
+        if self.results is not None and (focused is None
+                                         or self not in focused.ancestors_with_self):
             self.call_later(self._refocus)
 
     def _refocus(self) -> None:
         button = self._main_button()
-        if not self._chosen and self.is_attached and button is not None:
+        if button is not None and self.is_attached:
             button.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -150,17 +169,20 @@ class ResultsPanel(Vertical):
             self._close(choice)
 
     def offered(self) -> set[str]:
-        """The choices this panel offers."""
+        """The choices this panel offers (none while it is closed)."""
+        if self.results is None:
+            return set()
         return {"next", "levels", "stay"} if self.results.solved else {"retry", "stay"}
 
     def _close(self, choice: str) -> None:
-        if self._chosen:  # a second key in the same burst
+        on_choice = self._on_choice
+        if self.results is None or on_choice is None:  # a second key in the same burst
             return
-        self._chosen = True
+        self.results = None
+        self._on_choice = None
         if isinstance(self.parent, ResultsHost):
             self.parent.visible = False
-        self.remove()
-        self._on_choice(choice)
+        on_choice(choice)
 
 
 class ResultsHost(Vertical, can_focus=True):
@@ -188,23 +210,28 @@ class ResultsHost(Vertical, can_focus=True):
         #: A panel is on its way up (see :meth:`show`).
         self.pending = False
 
-    def show(self, panel: ResultsPanel) -> None:
-        """Put ``panel`` up and take the keys, once the frame being made is out.
+    def compose(self) -> ComposeResult:
+        """The panel, closed."""
+        yield ResultsPanel()
 
-        The call's last frame goes first: making the panel (its markdown, its
-        buttons) and laying it out in the same frame held the screen still for
-        over 100 ms at the end of a big call. The play screen refuses its keys
-        from now on (:meth:`Outcome.is_open`).
+    def show(self, results: Results, on_choice: Callable[[str], None]) -> None:
+        """Open the panel on ``results`` and take the keys, once the frame being
+        made is out.
+
+        The call's last frame goes first: filling the panel and laying it out in
+        the same frame held the screen still for over 100 ms at the end of a big
+        call. The play screen refuses its keys from now on
+        (:meth:`Outcome.is_open`).
         """
         self.pending = True
-        self.call_after_refresh(self._put_up, panel)
+        self.call_after_refresh(self._put_up, results, on_choice)
 
-    async def _put_up(self, panel: ResultsPanel) -> None:
+    def _put_up(self, results: Results, on_choice: Callable[[str], None]) -> None:
         self.pending = False
         if not self.is_attached:  # the screen was composed again meanwhile
             return
+        self.query_one(ResultsPanel).open(results, on_choice)
         self.visible = True
-        await self.mount(panel)  # (the panel then takes the focus: one change, one footer)
 
     def action_choose(self, choice: str) -> None:
         """The choice, if the panel offers it."""
@@ -214,7 +241,7 @@ class ResultsHost(Vertical, can_focus=True):
 
     def action_cycle(self, step: int) -> None:
         """Move between the panel's buttons (the panes behind it take no focus)."""
-        buttons = list(self.query(Button))
+        buttons = [b for b in self.query(Button) if b.display]
         if not buttons:
             return
         focused = self.screen.focused
@@ -231,5 +258,7 @@ class ResultsHost(Vertical, can_focus=True):
 
 def shown_results(within: Widget) -> ResultsPanel | None:
     """The results panel open in ``within`` (a play screen, or the host), if one is."""
-    found = within.query(ResultsPanel)
-    return found.first() if found else None
+    for panel in within.query(ResultsPanel):
+        if panel.results is not None:
+            return panel
+    return None

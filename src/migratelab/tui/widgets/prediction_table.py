@@ -121,6 +121,11 @@ class PredictionTable(Static):
         super().__init__(**kwargs)
         self.cells = tuple(cells)
 
+    def show(self, cells: Sequence[PredictionCell]) -> None:
+        """Compare these cells instead."""
+        self.cells = tuple(cells)
+        self.refresh(layout=True)
+
     def render(self) -> RenderableType:
         """Verdict, then the table."""
         from rich.console import Group
