@@ -19,11 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from migratelab.game.compare import CallComparison, Comparison
 from migratelab.game.session import Session
 from migratelab.kernel import errno as E
+from migratelab.tui.widgets.footer import KeysFooter
 
 #: Slots listed in a column while the calls run (the table lists every one at the end).
 COLUMN_SLOTS = 24
@@ -91,7 +92,7 @@ class CompareScreen(Screen[None]):
             yield Static(id="compare-right", classes="compare-side")
         with VerticalScroll(id="compare-table-box"):
             yield Static(id="compare-table")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Draw the starting state."""

@@ -11,10 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.keys import format_key, key_to_character
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
 
 from migratelab.game.commands import EXAMPLE_PREDICTION
 from migratelab.tui.assets import read_asset
+from migratelab.tui.widgets.footer import KeysFooter
 
 #: How people write the keys Textual names (``question_mark`` is ``?``).
 KEY_NAMES = {
@@ -124,7 +125,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         """The generated Markdown."""
         yield Markdown(help_markdown(), id="help-md")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Focus the document so it scrolls with the keys."""

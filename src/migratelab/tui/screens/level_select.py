@@ -15,13 +15,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from migratelab.tui.messages import LevelChosen
 from migratelab.tui.option_list import PagedOptionList
 from migratelab.tui.screens.results import stars_text
 from migratelab.tui.style import DIM
+from migratelab.tui.widgets.footer import KeysFooter
 
 if TYPE_CHECKING:
     from migratelab.game.progress import Progress
@@ -119,7 +120,7 @@ class LevelSelectScreen(Screen[None]):
         with Container(id="level-body"):
             yield PagedOptionList(id="level-list")
             yield Static(id="level-preview")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Fill the list."""

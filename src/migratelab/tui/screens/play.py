@@ -19,7 +19,7 @@ from textual.binding import BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent
 
 from migratelab.game.solution import SolutionReplay
 from migratelab.scenario import ops as O
@@ -36,6 +36,7 @@ from migratelab.tui.screens.play_replay import ReplayDriver
 from migratelab.tui.screens.results import ResultsHost
 from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
+from migratelab.tui.widgets.footer import KeysFooter
 from migratelab.tui.widgets.notes import Narration
 from migratelab.tui.widgets.request_pane import Draft, draft_command, draft_request
 
@@ -87,7 +88,7 @@ class PlayScreen(Screen[None]):
         yield from compose_panes(self, self._mode)
         yield CommandLine(self.session.regions, id="cmd")
         yield Static("", id="msg", markup=False)  # echoes what the user typed
-        yield Footer(compact=self._mode == "narrow",
+        yield KeysFooter(compact=self._mode == "narrow",
                      show_command_palette=self._mode != "narrow")
         yield ResultsHost()
 

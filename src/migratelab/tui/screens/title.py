@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from migratelab.tui.assets import read_asset
 from migratelab.tui.option_list import PagedOptionList
+from migratelab.tui.widgets.footer import KeysFooter
 
 
 class TitleScreen(Screen[None]):
@@ -34,7 +35,7 @@ class TitleScreen(Screen[None]):
                     Option("Sandbox: a free machine", id="sandbox"),
                     Option("Help and glossary", id="help"),
                     Option("Quit", id="quit"), id="title-menu")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Focus the menu on its first entry."""
