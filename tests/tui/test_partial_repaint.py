@@ -56,6 +56,7 @@ async def _same_as_from_scratch(app: MigrateLabApp, pilot: Pilot[None], where: s
         if again == shown:
             break
         shown = again
+    app.update_styles(app.screen)  # styles too (a focus change restyles widgets)
     for w in app.screen.query("*"):
         if isinstance(w, LivePane):
             w._fresh = w._rows = None
@@ -89,3 +90,20 @@ async def test_cursor_moves_and_a_growing_selection_repaint_their_rows() -> None
                      ["up"], ["escape", "end"], ["home"]):
             await pilot.press(*keys)
             await _same_as_from_scratch(app, pilot, " ".join(keys))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
+async def test_the_focus_moving_repaints_what_it_changes(size: tuple[int, int]) -> None:
+    """The play screen does not repaint all of itself when the focus moves: the
+    widgets that gain and lose it must show it."""
+    app = MigrateLabApp(level=load_play_level(LEVELS_DIR / "01_first_move.toml"))
+    async with app.run_test(size=size) as pilot:
+        for keys, where in ((["colon"], "into the command line"),
+                            (["escape"], "back to the address space"),
+                            (["home", "v", *["right"] * 7, "1", "enter", "e"],
+                             "the results panel taking the focus"),
+                            (["tab"], "the next button"),
+                            (["escape"], "the results closed")):
+            await pilot.press(*keys)
+            await _same_as_from_scratch(app, pilot, where)
+        assert isinstance(app.focused, AddressSpace)
