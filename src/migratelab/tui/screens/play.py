@@ -30,7 +30,7 @@ from migratelab.tui.screens import play_marks, play_tools
 from migratelab.tui.screens.play_commands import run_command, submit
 from migratelab.tui.screens.play_engine import SPEEDS, Driver
 from migratelab.tui.screens.play_keys import PLAY_KEYS
-from migratelab.tui.screens.play_layout import TITLES, compose_panes, mode_for
+from migratelab.tui.screens.play_layout import TITLES, compose_panes, mode_for, title_bar
 from migratelab.tui.screens.play_outcome import Outcome
 from migratelab.tui.screens.play_replay import ReplayDriver
 from migratelab.tui.screens.results import ResultsHost
@@ -38,7 +38,7 @@ from migratelab.tui.widgets.address_space import AddressSpace
 from migratelab.tui.widgets.command_line import CommandLine
 from migratelab.tui.widgets.footer import KeysFooter
 from migratelab.tui.widgets.notes import Narration
-from migratelab.tui.widgets.request_pane import Draft, draft_command, draft_request
+from migratelab.tui.widgets.request_pane import Draft, assigned, draft_command, draft_request
 
 if TYPE_CHECKING:
     from migratelab.tui.world import PlayLevel
@@ -147,24 +147,16 @@ class PlayScreen(Screen[None]):
         self._front("tab-call")
 
     def _title(self) -> str:
-        speed = SPEEDS[self.driver.speed]
-        state = "running" if self._is_running() else ("in call" if self.session.busy else "idle")
-        return (f" migratelab ─ {self.level.title}   [{state}, {speed} ev/s]"
-                f"   syscalls {self.session.syscalls}"
-                + (f"/par {self.level.par}" if self.level.par else ""))
-
-    def _is_running(self) -> bool:
-        return self.driver.running or self.replay.running
+        running = self.driver.running or self.replay.running
+        return title_bar(self.level, self.session, running, SPEEDS[self.driver.speed])
 
     # -- attributes down --------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No key action on a screen that is closing: a key queued behind ``q`` in a
-        burst would otherwise query panes that are already gone (NoMatches), and
-        none while the results panel is up (it is modal). The "next" key exists
-        only in presenter mode (it would show the solution). While the command line
-        has the focus the screen's keys are characters typed into it: they are
-        priority bindings (see ``play_keys``), and Textual's own filter of the keys
-        an ``Input`` takes misses ``-`` and ``+`` (8.2.8 has no character for them)."""
+        """No key action on a closing screen (a key queued behind ``q`` would query
+        panes already gone) or under the results panel (it is modal); "next" only in
+        presenter mode. While the command line has the focus the screen's keys are
+        characters typed into it: they are priority bindings (``play_keys``), and
+        Textual's filter of an ``Input``'s keys misses ``-`` and ``+`` (8.2.8)."""
         if self._closing or self._closed or not self.children or self.outcome.is_open:
             return False
         if isinstance(self.focused, Input):
@@ -220,12 +212,8 @@ class PlayScreen(Screen[None]):
     def _assign(self, message: AddressSpace.Assign) -> None:
         if not 0 <= message.node < self.session.view().node_count:
             self.say(f"node {message.node} does not exist (the call would fail: ENODEV)")
-        draft = dict(self.draft)
-        for pick in message.picks:
-            draft.pop(pick, None)
-            draft[pick] = message.node
-        self.draft = draft
-        self.say(f"request: {draft_command(draft, self.move_all)}  (Enter to call)")
+        self.draft = assigned(self.draft, message.picks, message.node)
+        self.say(f"request: {draft_command(self.draft, self.move_all)}  (Enter to call)")
 
     @on(CommandLine.Leave)
     def _leave_command_line(self) -> None:

@@ -36,7 +36,9 @@ from migratelab.tui.widgets.trace_pane import TracePane
 from migratelab.tui.widgets.vmstat_pane import VmstatPane
 
 if TYPE_CHECKING:
+    from migratelab.game.session import Session
     from migratelab.tui.screens.play import PlayScreen
+    from migratelab.tui.world import PlayLevel
 
 WIDE = 160
 MEDIUM = 120
@@ -127,3 +129,10 @@ def compose_panes(screen: PlayScreen, mode: str) -> ComposeResult:
             yield trace
         with TabPane("vmstat", id="tab-vmstat"):
             yield vmstat
+
+
+def title_bar(level: PlayLevel, session: Session, running: bool, speed: int) -> str:
+    """The title bar: the level, the engine's state and speed, syscalls against par."""
+    state = "running" if running else ("in call" if session.busy else "idle")
+    return (f" migratelab ─ {level.title}   [{state}, {speed} ev/s]"
+            f"   syscalls {session.syscalls}" + (f"/par {level.par}" if level.par else ""))

@@ -41,6 +41,15 @@ def runs(draft: Draft) -> list[tuple[str, int, int, int]]:
     return out
 
 
+def assigned(draft: Draft, picks: list[tuple[str, int]], node: int) -> Draft:
+    """``draft`` with ``picks`` sent to ``node``: each moves to the end of the
+    request, as a page picked again is asked for again, after the others."""
+    again = set(picks)
+    out = {pick: n for pick, n in draft.items() if pick not in again}
+    out.update(dict.fromkeys(picks, node))
+    return out
+
+
 def draft_command(draft: Draft, move_all: bool) -> str:
     """The command line that the composed request stands for."""
     parts = [f"{rid}[{a}]" if b == a + 1 else f"{rid}[{a}:{b}]" for rid, a, b, _ in runs(draft)]
