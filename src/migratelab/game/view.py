@@ -9,6 +9,7 @@ without a terminal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from migratelab.kernel.folio import (
     FILE,
@@ -174,9 +175,11 @@ def nodes(k: Kernel) -> list[NodeView]:
 BLOCK_KINDS = ("free", "base", "thp", "hugetlb", "hugetlb_free", "fill")
 
 
-@dataclass(frozen=True, slots=True)
-class BlockView:
-    """One 2 MiB block of physical memory; ``used`` counts 4 KiB frames in use."""
+class BlockView(NamedTuple):
+    """One 2 MiB block of physical memory; ``used`` counts 4 KiB frames in use.
+
+    A tuple, not a dataclass: the frame map keys each row on its 64 blocks, and a
+    tuple hashes in C (a dataclass's hash is Python, about 1,000 calls a step)."""
 
     kind: str
     used: int
