@@ -102,7 +102,6 @@ class LivePane(Static, KeptLines):
                 return  # drawn the same way, part by part
         elif last is not None and fresh == last:  # (a Text drawing)
             return
-        self._base = None
         width = self.content_size.width
         old = self._rows if self._rows_width == width else None
         self._fresh, self._rows = fresh, None
