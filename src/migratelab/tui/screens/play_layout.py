@@ -25,7 +25,6 @@ from migratelab.tui.widgets.address_space import LEGEND, AddressSpace
 from migratelab.tui.widgets.batch_pane import BatchPane
 from migratelab.tui.widgets.frame_map import FrameMap
 from migratelab.tui.widgets.goal_pane import GoalPane
-from migratelab.tui.widgets.kept_lines import KeptHorizontal, KeptVerticalScroll
 from migratelab.tui.widgets.legend import Legend
 from migratelab.tui.widgets.lru_pane import LruPane
 from migratelab.tui.widgets.notes import ExplainPane
@@ -105,18 +104,18 @@ def compose_panes(screen: PlayScreen, mode: str) -> ComposeResult:
                 with TabPane("Goal", id="tab-goal"), VerticalScroll():
                     yield goal
         return
-    with KeptHorizontal(id="main"):
-        with KeptVerticalScroll(id="col-call"):
+    with Horizontal(id="main"):
+        with VerticalScroll(id="col-call"):
             yield address
             yield legend
             yield request
             yield status  # above the batch, which grows as migrate_pages() runs
             yield batch
-        with KeptVerticalScroll(id="col-machine"):
+        with VerticalScroll(id="col-machine"):
             yield nodes
             yield lru
             yield pagevecs
-        with KeptVerticalScroll(id="col-side"):
+        with VerticalScroll(id="col-side"):
             yield goal
             yield explain
             if mode == "wide":

@@ -33,7 +33,6 @@ from migratelab.game.records import Change
 from migratelab.kernel.mm import PAGE_SIZE
 from migratelab.tui.style import DIM, NOW, node_colour
 from migratelab.tui.widgets.address_marks import LiveMarks, follow_kernel, pages_text
-from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.page_cells import page_cells
 from migratelab.tui.widgets.per_version import PerVersion
 
@@ -84,7 +83,7 @@ _MOVES = [
 ]
 
 
-class AddressSpace(ScrollView, KeptLines, can_focus=True):
+class AddressSpace(ScrollView, can_focus=True):
     """Pages of the session's process; cursor and range selection for composing."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -24,7 +24,6 @@ from textual.strip import Strip
 from migratelab.game.records import Change, FrameChange
 from migratelab.game.view import BlockView
 from migratelab.tui.style import DIM, LAST, legend, node_colour
-from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.pane import SeenThisCall
 from migratelab.tui.widgets.per_version import PerVersion
 
@@ -61,7 +60,7 @@ def block_cell(block: BlockView) -> tuple[str, Style]:
     return "?", DIM
 
 
-class FrameMap(ScrollView, KeptLines):
+class FrameMap(ScrollView):
     """Every node's blocks; one widget, however many thousand cells."""
 
     DEFAULT_CLASSES = "pane"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from rich.console import RenderableType
 from rich.style import Style
 from textual.geometry import Size
+from textual.widget import Widget
 
 from migratelab.tui.style import legend
-from migratelab.tui.widgets.kept_lines import KeptLines
 
 
-class Legend(KeptLines):
+class Legend(Widget):
     """``glyph meaning`` entries packed into as many lines as the width needs."""
 
     DEFAULT_CSS = "Legend { height: auto; }"

@@ -21,7 +21,6 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import Static
 
-from migratelab.tui.widgets.kept_lines import KeptLines
 from migratelab.tui.widgets.rows import Rows, row_segments, text_rows
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def _same(a: Text, b: Text) -> bool:
     return a is b or (a.plain == b.plain and a.spans == b.spans and a.style == b.style)
 
 
-class LivePane(Static, KeptLines):
+class LivePane(Static):
     """A pane that renders session state; ``version`` is bound to the screen's."""
 
     DEFAULT_CLASSES = "pane"
