@@ -19,12 +19,8 @@ from array import array
 from migratelab.kernel import Kernel, MachineSpec, run_syscall, sys_move_pages
 from migratelab.kernel.madvise import do_madvise
 from migratelab.kernel.memory import handle_mm_fault
-from migratelab.kernel.mempolicy import (
-    MPOL_MF_MOVE,
-    do_mbind,
-    kernel_migrate_pages,
-    run_policy_call,
-)
+from migratelab.kernel.mempolicy import MPOL_MF_MOVE, do_mbind, run_policy_call
+from migratelab.kernel.migrate_syscall import kernel_migrate_pages
 from migratelab.kernel.mm import HPAGE_SIZE, PAGE_SIZE, Process
 from migratelab.kernel.mmap import do_mmap
 
