@@ -403,8 +403,10 @@ def row_26(profile: str) -> None:
     rec = r.move([["A", 0, 1]])
     assert (rec["ret"], rec["status"], rec["after_nodes"]) == (0, [1], [1])
     if profile == "v6.12":
-        # three async trylock passes, then the sync phase sleeps on the lock
-        assert passes(r) == [("async", 1), ("async", 2), ("async", 3), ("sync", 1)]
+        # three async unmap passes fail to trylock; the sync phase's unmap sleeps on
+        # the lock, and its move pass moves the folio
+        assert passes(r) == [("async unmap", 1), ("async unmap", 2), ("async unmap", 3),
+                             ("sync unmap", 1), ("sync move", 1)]
     else:
         # passes 1-3 retry, the 4th (force) sleeps on the lock
         assert [n for _p, n in passes(r)] == [1, 2, 3, 4]
@@ -418,8 +420,9 @@ def row_27(profile: str) -> None:
     rec = r.move([["A", 0, 1]])
     assert (rec["ret"], rec["status"], rec["after_nodes"]) == (0, [1], [1])
     if profile == "v6.12":
-        # async phase: -EBUSY (no retry); sync phase waits for writeback
-        assert passes(r) == [("async", 1), ("sync", 1)]
+        # async unmap: -EBUSY (no retry, no move pass); the sync unmap waits for
+        # writeback, then the move pass moves it
+        assert passes(r) == [("async unmap", 1), ("sync unmap", 1), ("sync move", 1)]
     else:
         assert [n for _p, n in passes(r)] == [1, 2, 3, 4]
 

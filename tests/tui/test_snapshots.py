@@ -14,6 +14,7 @@ import pytest
 from textual.pilot import Pilot
 
 from migratelab.tui.app import MigrateLabApp
+from migratelab.tui.screens.play import PlayScreen
 from migratelab.tui.world import PlayLevel, load_play_level
 
 from .conftest import FIRST, LEVELS_DIR, fixed_levels, split_level
@@ -44,7 +45,14 @@ async def _batch_open(pilot: Pilot[None]) -> None:
 
 
 async def _after_split(pilot: Pilot[None]) -> None:
-    await pilot.press("colon", *"predict ret=0 status=1,1", "enter", *["s"] * 14)
+    await pilot.press("colon", *"predict ret=0 status=1,1", "enter")
+    screen = pilot.app.screen
+    assert isinstance(screen, PlayScreen)
+    for _ in range(40):  # to the step that splits the THP
+        await pilot.press("s")
+        last = screen.session.last_event
+        if last is not None and last.kind == "thp_split":
+            break
     await pilot.pause()
 
 

@@ -213,6 +213,10 @@ def narrate(event: ev.Event, label: Callable[[int], str],
         case ev.MigrateStart():
             return (f"mm_migrate_pages_start: migrate_pages() gets {event.folios} folio(s), "
                     f"mode={event.mode} reason={event.reason}")
+        case ev.MigratePass() if event.phase.endswith(" move"):
+            flushed = "one TLB flush for them all, then " if event.number == 1 else ""
+            return (f"migrate_pages_batch(): {flushed}{event.phase} pass {event.number} "
+                    f"over {event.folios} unmapped folio(s)")
         case ev.MigratePass():
             return (f"migrate_pages(): {event.phase} pass {event.number} over "
                     f"{event.folios} folio(s)")

@@ -366,7 +366,8 @@ KERNEL_NAMES: dict[str, str] = {
     "migrate_pass": "migrate_pages() pass loop / migrate_pages_batch() retries",
     "alloc_migration_target": "new_page_node() (v4.14), alloc_migration_target() (5.9+)",
     "mm_migrate_folio_move": "unmap_and_move() / migrate_folio_move()",
-    "mm_migrate_folio_fail": "unmap_and_move() / migrate_folio_unmap() failure",
+    "mm_migrate_folio_fail": "unmap_and_move() / migrate_folio_unmap() or "
+                             "migrate_folio_move() failure",
     "thp_split": "split_huge_page_to_list() / try_split_folio()",
     "mm_migrate_pages": "tracepoint migrate:mm_migrate_pages",
     "putback_movable_pages": "putback_movable_pages() / putback_lru_page()",

@@ -5,12 +5,13 @@ base pages: three MIGRATE_ASYNC passes over the whole chunk, then seven
 MIGRATE_SYNC passes for each folio that is still left, one at a time. Pieces of
 THPs split for lack of memory get one async pass at the end.
 
-Simplified: the kernel first unmaps every folio of a batch
-(``migrate_folio_unmap()``: target allocated, PTEs replaced by migration
-entries) and then moves them one by one (``migrate_folio_move()``); the engine
-does both for one folio before the next, so a batch of several folios traces
-``alloc A, move A, alloc B, move B`` where the kernel does ``alloc A, alloc B,
-move A, move B``. Which folios move, and every count, are the same.
+Each batch goes in two halves, as ``migrate_pages_batch()`` does: every folio
+is unmapped first (:func:`migrate_folio_unmap`: target allocated, lock taken,
+migration entries in the PTEs), then, after one TLB flush for them all, the
+unmapped folios are moved (:func:`migrate_folio_move`), each half with its own
+retry passes. A pinned folio is refused in the second half and stays unmapped
+through the move passes, then is mapped back. The real kernels' migration-PTE
+tracepoints show this order (tests/conformance/oracle, scenarios 190 and 191).
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ from migratelab.kernel.migrate_folio import (
     NR_ASYNC_PASSES,
     NR_MAX_BATCHED,
     NR_SYNC_PASSES,
+    Held,
     MigrateCall,
     count_split,
     emit,
     final_count,
     flush_events,
+    migrate_folio_move,
+    migrate_folio_undo,
+    migrate_folio_unmap,
     record_failure,
-    unmap_and_move,
 )
 from migratelab.kernel.migrate_loop import loop_passes
 from migratelab.kernel.reasons import Reason
@@ -59,51 +63,113 @@ def _split_to(k: Kernel, call: MigrateCall, folio: Folio, split_folios: list[Fol
 def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: int,
            phase: str, split_out: list[Folio] | None, give_up: list[Folio]
            ) -> Generator[Event, None, int]:
-    """migrate_pages_batch(): up to ``passes`` passes; -EBUSY/-EAGAIN leftovers go to
-    ``give_up``. Returns 0 or -ENOMEM. A folio leaves the list when its attempt
-    ends, as in :func:`~migratelab.kernel.migrate_loop.loop_passes`."""
+    """migrate_pages_batch(): unmap every folio (up to ``passes`` passes), then,
+    after one TLB flush for them all, move the unmapped ones (up to ``passes``
+    passes again). Folios refused with -EBUSY, or still refused with -EAGAIN
+    after the last pass, go to ``give_up``. Returns 0 or -ENOMEM; after -ENOMEM
+    the folios already unmapped are moved first, as the kernel does."""
     queue: deque[Folio] = deque()
     retry: list[Folio] = []
-    with k.tracking(retry, queue):
+    unmapped: list[Folio] = []
+    held: list[Held] = []
+    rc_saved = 0
+    with k.tracking(retry, queue, unmapped):
         try:
             for pass_no in range(passes):
                 if not work:
                     break
-                emit(call, MigratePass(phase=phase, number=pass_no + 1, folios=len(work)))
+                emit(call, MigratePass(phase=f"{phase} unmap", number=pass_no + 1,
+                                       folios=len(work)))
                 yield from flush_events(call)  # the pass begins before its first folio
                 queue.extend(work)
                 work.clear()
-                while queue:
-                    folio = queue[0]
-                    rc = yield from unmap_and_move(k, call, folio, force=True, sync=sync)
-                    if rc != -E.ENOMEM:
-                        queue.popleft()  # list_del: moved, freed, or on to another list
-                        if rc == -E.EAGAIN:
-                            retry.append(folio)
-                        elif rc:
-                            give_up.append(folio)
-                    if call.events:
-                        yield from flush_events(call)
-                    if rc != -E.ENOMEM:
-                        continue
-                    if folio.is_thp and split_out is not None:
-                        if _split_to(k, call, folio, split_out, Reason.SPLIT_NO_TARGET_THP):
-                            queue.popleft()
-                            yield from flush_events(call)  # split, before the next folio
-                            continue
-                        call.fatal = Reason.SPLIT_FAILED
-                        emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
-                                            reason=Reason.SPLIT_FAILED))
-                    return -E.ENOMEM
+                rc_saved = yield from _unmap_queue(k, call, queue, sync, retry, unmapped,
+                                                   held, split_out, give_up)
+                if rc_saved:
+                    break
                 work.extend(retry)
                 retry.clear()
-            give_up.extend(work)
-            work.clear()
-            return 0
+            if not rc_saved:
+                give_up.extend(work)
+                work.clear()
+            yield from _move_unmapped(k, call, unmapped, held, passes, phase, give_up)
+            return rc_saved
         finally:
             work.extend([*queue, *retry])
             queue.clear()
             retry.clear()
+            for folio, target in zip(unmapped, held, strict=True):  # (abandoned mid-call)
+                migrate_folio_undo(k, folio, target)
+            work.extend(unmapped)
+            unmapped.clear()
+            held.clear()
+
+
+def _unmap_queue(k: Kernel, call: MigrateCall, queue: deque[Folio], sync: bool,
+                 retry: list[Folio], unmapped: list[Folio], held: list[Held],
+                 split_out: list[Folio] | None, give_up: list[Folio]
+                 ) -> Generator[Event, None, int]:
+    """One unmap pass over ``queue``. A folio leaves the queue when its attempt
+    ends (as in :func:`~migratelab.kernel.migrate_loop.loop_passes`). Returns 0,
+    or -ENOMEM with the folio that met it still first in the queue."""
+    while queue:
+        folio = queue[0]
+        rc, got = yield from migrate_folio_unmap(k, call, folio, force=True,
+                                                 sync=sync)
+        if rc != -E.ENOMEM:
+            queue.popleft()  # list_del: unmapped, freed, or on to another list
+            if got is not None:
+                unmapped.append(folio)
+                held.append(got)
+            elif rc == -E.EAGAIN:
+                retry.append(folio)
+            elif rc:
+                give_up.append(folio)
+        if call.events:
+            yield from flush_events(call)
+        if rc != -E.ENOMEM:
+            continue
+        if folio.is_thp and split_out is not None:
+            if _split_to(k, call, folio, split_out, Reason.SPLIT_NO_TARGET_THP):
+                queue.popleft()
+                yield from flush_events(call)  # split, before the next folio
+                continue
+            call.fatal = Reason.SPLIT_FAILED
+            emit(call, ThpSplit(pfn=folio.pfn, pieces=0, where="none",
+                                reason=Reason.SPLIT_FAILED))
+        return -E.ENOMEM
+    return 0
+
+
+def _move_unmapped(k: Kernel, call: MigrateCall, unmapped: list[Folio], held: list[Held],
+                   passes: int, phase: str, give_up: list[Folio]
+                   ) -> Generator[Event, None, None]:
+    """The move passes over the unmapped folios; those still refused after the last
+    one are mapped again where they were and go to ``give_up``."""
+    for pass_no in range(passes):
+        if not unmapped:
+            break
+        emit(call, MigratePass(phase=f"{phase} move", number=pass_no + 1,
+                               folios=len(unmapped)))
+        yield from flush_events(call)
+        if call.detail:  # watched page by page: each folio leaves the list as it moves
+            i = 0
+            while i < len(unmapped):
+                if migrate_folio_move(k, call, unmapped[i], held[i]) == 0:
+                    del unmapped[i], held[i]
+                else:
+                    i += 1  # -EAGAIN: stays unmapped, for the next pass
+                yield from flush_events(call)
+            continue
+        left = [(f, h) for f, h in zip(unmapped, held, strict=True)
+                if migrate_folio_move(k, call, f, h)]
+        unmapped[:] = [f for f, _ in left]
+        held[:] = [h for _, h in left]
+    for folio, target in zip(unmapped, held, strict=True):
+        migrate_folio_undo(k, folio, target)
+        give_up.append(folio)
+    unmapped.clear()
+    held.clear()
 
 
 def migrate_batched(k: Kernel, call: MigrateCall, folios: list[Folio]
