@@ -28,13 +28,27 @@ def fixed_levels() -> list[PlayLevel]:
 
 
 def split_level() -> PlayLevel:
-    """Level 09's world on v6.12: no free 2 MiB block on node 1, so the THP is split."""
+    """Level 09's world on v6.12: no free 2 MiB block on node 1, so the THP is split.
+
+    Its words are 09's own told again for 6.12 (09 asks about v4.14, where the
+    call fails), and it has no hints or solution: they answer 09's question."""
     import msgspec
 
     from migratelab.levels import load_level
     from migratelab.tui.world import from_level
 
     level = load_level(LEVELS_DIR / "09_no_room_for_a_thp.toml")
-    level = msgspec.structs.replace(
-        level, level=msgspec.structs.replace(level.level, profile="v6.12"))
+    meta = msgspec.structs.replace(
+        level.level, profile="v6.12", title="No room for a THP, on 6.12", explanation="",
+        story=("Level 09's world on 6.12. Region **B** is one base page and region **A** "
+               "one transparent huge page, both on node 0; node 1 has free 4 KiB frames "
+               "but **no free 2 MiB block**. `B[0]` moves; for the THP the allocation "
+               "callback finds no 2 MiB page, so `migrate_pages()` splits it "
+               "(`split_huge_page_to_list()`, since 94723aafb9e7 in v4.17) and moves "
+               "its 512 base pages instead."))
+    assert level.goal is not None
+    goal = msgspec.structs.replace(
+        level.goal, text="Predict what move_pages reports on v6.12, and where B[0] and A[0] "
+                         "end up.")
+    level = msgspec.structs.replace(level, level=meta, goal=goal, hints=[], solution=None)
     return from_level(level)
