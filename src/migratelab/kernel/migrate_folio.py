@@ -235,9 +235,10 @@ def migrate_folio_unmap(k: Kernel, call: MigrateCall, folio: Folio, force: bool,
     if got is None:
         return -E.ENOMEM, None
     node, target = got
-    rc, reason = _lock_and_writeback(folio, force, sync)
-    if rc:
-        return _refused(k, call, folio, node, target, rc, reason), None
+    if folio.flags & (PG_LOCKED | PG_WRITEBACK):
+        rc, reason = _lock_and_writeback(folio, force, sync)
+        if rc:
+            return _refused(k, call, folio, node, target, rc, reason), None
     k.migration_targets.append((node, folio.nr_pages))  # no folio owns it until the move
     return 0, got
 
@@ -310,11 +311,12 @@ def _try_move(k: Kernel, call: MigrateCall, folio: Folio, node: int, target: Tar
         _free_target(k, folio, node, target)
         _freed_under_us(k, call, folio)
         return 0
-    rc, reason = _lock_and_writeback(folio, force, sync)
-    if not rc and folio.pins:
-        rc, reason = -E.EAGAIN, Reason.EXTRA_REFERENCES
-    if rc:
-        return _refused(k, call, folio, node, target, rc, reason)
+    if folio.flags & (PG_LOCKED | PG_WRITEBACK) or folio.pins:
+        rc, reason = _lock_and_writeback(folio, force, sync)
+        if not rc and folio.pins:
+            rc, reason = -E.EAGAIN, Reason.EXTRA_REFERENCES
+        if rc:
+            return _refused(k, call, folio, node, target, rc, reason)
     return _move_to_new_folio(k, call, folio, node, target)
 
 
