@@ -350,3 +350,13 @@ def test_a_missing_or_special_file_is_a_level_error(tmp_path: Path) -> None:
     big.write_text(MINIMAL + "#" * 300_000)
     with pytest.raises(LevelError, match="larger than"):
         load_level(big)
+
+
+def test_a_placement_goal_reads_as_a_sentence() -> None:
+    from migratelab.levels.goals.placement import Placement
+
+    assert Placement(id="A", node=1).describe() == "every page of A is on node 1"
+    assert Placement(id="A", node=1, pages=[3]).describe() == "A[3] is on node 1"
+    assert Placement(id="A", node=0, pages=[(0, 4)], huge=False).describe() == \
+        "A[0:4] are on node 0 as base pages"
+    assert Placement(id="B", node=1, pages=[1, 5]).describe() == "B[1, 5] are on node 1"

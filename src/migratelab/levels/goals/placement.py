@@ -39,8 +39,11 @@ class Placement(LevelStruct):
     huge: bool | None = None
 
     def describe(self) -> str:
-        """``every page of A are on node 1 as one THP (not split)``."""
-        verb = "is" if self.pages != "all" else "are"
+        """``every page of A is on node 1 as one THP (not split)``, ``A[0:4] are
+        on node 1``."""
+        sel = self.pages
+        one = sel == "all" or (len(sel) == 1 and (isinstance(sel[0], int) or sel[0][1] == 1))
+        verb = "is" if one else "are"
         shape = ("" if self.huge is None else
                  " as one THP (not split)" if self.huge else " as base pages")
         return f"{sel_text(self.id, self.pages)} {verb} on node {self.node}{shape}"
