@@ -124,7 +124,6 @@ class ResultsPanel(Vertical):
         for button in self.query(Button):
             button.display = button.id in offered
         self.query_one(VerticalScroll).scroll_home(animate=False)
-        self._refocus()
 
     @staticmethod
     def _score(r: Results) -> str:
@@ -152,6 +151,10 @@ class ResultsPanel(Vertical):
         if self.results is not None and (focused is None
                                          or self not in focused.ancestors_with_self):
             self.call_later(self._refocus)
+
+    def take_focus(self) -> None:
+        """The main button takes the focus (the panel keeps it while open)."""
+        self._refocus()
 
     def _refocus(self) -> None:
         button = self._main_button()
@@ -227,11 +230,18 @@ class ResultsHost(Vertical, can_focus=True):
         self.call_after_refresh(self._put_up, results, on_choice)
 
     def _put_up(self, results: Results, on_choice: Callable[[str], None]) -> None:
-        self.pending = False
         if not self.is_attached:  # the screen was composed again meanwhile
+            self.pending = False
             return
+        # filled while hidden: that frame lays the panel out; the next one draws it
         self.query_one(ResultsPanel).open(results, on_choice)
-        self.visible = True
+        self.call_after_refresh(self._reveal)
+
+    def _reveal(self) -> None:
+        self.pending = False
+        if self.is_attached:
+            self.visible = True
+            self.query_one(ResultsPanel).take_focus()
 
     def action_choose(self, choice: str) -> None:
         """The choice, if the panel offers it."""
