@@ -25,7 +25,13 @@ Run = Callable[[Pilot[None]], Awaitable[None]]
 
 async def _mid_call(pilot: Pilot[None]) -> None:
     # level 02: A[0]'s THP has moved, A[100] (its head already isolated) got -EBUSY
-    await pilot.press("colon", *"predict ret=0 status=1,-EBUSY", "enter", *["s"] * 12)
+    await pilot.press("colon", *"predict ret=0 status=1,-EBUSY", "enter")
+    session = getattr(pilot.app.screen, "session", None)
+    for _ in range(30):  # to the step that moves the THP
+        await pilot.press("s")
+        last = session.last_event if session is not None else None
+        if last is not None and last.kind == "mm_migrate_folio_move":
+            break
 
 
 async def _practice(pilot: Pilot[None]) -> None:
