@@ -70,8 +70,8 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
     the folios already unmapped are moved first, as the kernel does."""
     queue: deque[Folio] = deque()
     retry: list[Folio] = []
-    unmapped: list[Folio] = []
-    held: list[Held] = []
+    unmapped: deque[Folio] = deque()
+    held: deque[Held] = deque()
     rc_saved = 0
     with k.tracking(retry, queue, unmapped):
         try:
@@ -106,7 +106,7 @@ def _batch(k: Kernel, call: MigrateCall, work: list[Folio], sync: bool, passes: 
 
 
 def _unmap_queue(k: Kernel, call: MigrateCall, queue: deque[Folio], sync: bool,
-                 retry: list[Folio], unmapped: list[Folio], held: list[Held],
+                 retry: list[Folio], unmapped: deque[Folio], held: deque[Held],
                  split_out: list[Folio] | None, give_up: list[Folio]
                  ) -> Generator[Event, None, int]:
     """One unmap pass over ``queue``. A folio leaves the queue when its attempt
@@ -141,7 +141,7 @@ def _unmap_queue(k: Kernel, call: MigrateCall, queue: deque[Folio], sync: bool,
     return 0
 
 
-def _move_unmapped(k: Kernel, call: MigrateCall, unmapped: list[Folio], held: list[Held],
+def _move_unmapped(k: Kernel, call: MigrateCall, unmapped: deque[Folio], held: deque[Held],
                    passes: int, phase: str, give_up: list[Folio]
                    ) -> Generator[Event, None, None]:
     """The move passes over the unmapped folios; those still refused after the last
@@ -152,19 +152,13 @@ def _move_unmapped(k: Kernel, call: MigrateCall, unmapped: list[Folio], held: li
         emit(call, MigratePass(phase=f"{phase} move", number=pass_no + 1,
                                folios=len(unmapped)))
         yield from flush_events(call)
-        if call.detail:  # watched page by page: each folio leaves the list as it moves
-            i = 0
-            while i < len(unmapped):
-                if migrate_folio_move(k, call, unmapped[i], held[i]) == 0:
-                    del unmapped[i], held[i]
-                else:
-                    i += 1  # -EAGAIN: stays unmapped, for the next pass
+        for _ in range(len(unmapped)):  # each folio once, in list order
+            folio, target = unmapped.popleft(), held.popleft()  # off the list as it moves
+            if migrate_folio_move(k, call, folio, target):
+                unmapped.append(folio)  # -EAGAIN: stays unmapped, for the next pass
+                held.append(target)
+            if call.events:
                 yield from flush_events(call)
-            continue
-        left = [(f, h) for f, h in zip(unmapped, held, strict=True)
-                if migrate_folio_move(k, call, f, h)]
-        unmapped[:] = [f for f, _ in left]
-        held[:] = [h for _, h in left]
     for folio, target in zip(unmapped, held, strict=True):
         migrate_folio_undo(k, folio, target)
         give_up.append(folio)
