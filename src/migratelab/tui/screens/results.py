@@ -150,13 +150,10 @@ class ResultsPanel(Vertical):
     def _keep_focus(self, focused: Widget | None) -> None:
         if self.results is not None and (focused is None
                                          or self not in focused.ancestors_with_self):
-            self.call_later(self._refocus)
+            self.call_later(self.take_focus)
 
     def take_focus(self) -> None:
         """The main button takes the focus (the panel keeps it while open)."""
-        self._refocus()
-
-    def _refocus(self) -> None:
         button = self._main_button()
         if button is not None and self.is_attached:
             button.focus()
